@@ -1,0 +1,306 @@
+"""Typed, validated configuration.
+
+`config.toml` holds no secrets: tokens and keys come from the environment only and are wrapped in
+:class:`Secret` so that printing a config, logging it or putting it in an error never reveals them.
+Validation collects every problem at once so that `bountybot check-config` can name them all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from bot.domain.timeline import DEFAULT_PHASE_TARGET_DAYS, ProcessPhase
+
+
+class Secret:
+    """A value that never shows itself in `repr`, `str` or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+class ConfigError(Exception):
+    """The configuration has problems; `problems` names each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    guild_id: int
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    intake_channel: str = "developer"
+    announcements_channel: str = "announcements"
+    governance_channel: str = "governance"
+    staff_alerts_channel: str = "staff-alerts"
+    bounties_category: str = "Bounties"
+    staff_role: str = "hummingbot-foundation"
+    alerts_role: str = "governance-alerts"
+
+
+@dataclass(frozen=True)
+class FeeConfig:
+    default_usd: int = 10_000
+    min_usd: int = 10_000
+    max_usd: int = 25_000
+    renewal_usd: int = 2_000
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    critical_hours: int = 24
+    major_hours: int = 48
+
+
+@dataclass(frozen=True)
+class UpdatesConfig:
+    weekday: str = "monday"
+    hour: int = 15
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    base_delay_seconds: float = 2.0
+    max_delay_seconds: float = 600.0
+    max_attempts: int = 12
+
+
+@dataclass(frozen=True)
+class Config:
+    discord: DiscordConfig
+    database_path: Path = Path("bountybot.db")
+    fees: FeeConfig = field(default_factory=FeeConfig)
+    sla: SlaConfig = field(default_factory=SlaConfig)
+    updates: UpdatesConfig = field(default_factory=UpdatesConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    phase_target_days: Mapping[ProcessPhase, int] = field(
+        default_factory=lambda: dict(DEFAULT_PHASE_TARGET_DAYS)
+    )
+    log_level: str = "INFO"
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value in use, for the log filter."""
+        return [s.get() for s in (self.discord_token,) if s]
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_NAME_RE = re.compile(r"^[^\s#@][^#@]{0,99}$")
+
+# Which keys each section accepts; anything else is reported, so that a typo never silently
+# falls back to a default.
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "discord": tuple(DiscordConfig.__dataclass_fields__),
+    "database": ("path",),
+    "fees": tuple(FeeConfig.__dataclass_fields__),
+    "sla": tuple(SlaConfig.__dataclass_fields__),
+    "updates": tuple(UpdatesConfig.__dataclass_fields__),
+    "outbox": tuple(OutboxConfig.__dataclass_fields__),
+    "timeline": tuple(p.value for p in ProcessPhase),
+    "logging": ("level",),
+}
+
+
+class _Reader:
+    """Reads typed values out of the parsed TOML, collecting problems instead of stopping."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.problems: list[str] = []
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, Mapping):
+            self.problems.append(f"[{name}] must be a table")
+            return {}
+        for key in value:
+            if key not in _SECTIONS[name]:
+                self.problems.append(f"[{name}] {key}: unknown key (accepted: {', '.join(_SECTIONS[name])})")
+        return value
+
+    def get(self, sec: str, table: Mapping[str, Any], key: str, kind: type, default: Any) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.problems.append(f"[{sec}] {key}: must be a whole number, got {value!r}")
+            return default
+        if kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
+            self.problems.append(f"[{sec}] {key}: must be a number, got {value!r}")
+            return default
+        if kind is str and not isinstance(value, str):
+            self.problems.append(f"[{sec}] {key}: must be a string, got {value!r}")
+            return default
+        return float(value) if kind is float else value
+
+    def name(self, sec: str, table: Mapping[str, Any], key: str, default: str) -> str:
+        value: str = self.get(sec, table, key, str, default)
+        if not _NAME_RE.match(value):
+            self.problems.append(
+                f"[{sec}] {key}: {value!r} is not a channel, category or role name "
+                "(give the plain name without # or @, or its numeric id)"
+            )
+        return value
+
+    def url(self, sec: str, table: Mapping[str, Any], key: str, default: str, schemes: tuple[str, ...]) -> str:
+        value: str = self.get(sec, table, key, str, default)
+        parsed = urlparse(value)
+        if parsed.scheme not in schemes or not parsed.netloc:
+            self.problems.append(f"[{sec}] {key}: {value!r} must be a {' or '.join(schemes)} URL")
+        return value.rstrip("/") if "http" in schemes else value
+
+    def positive(self, sec: str, table: Mapping[str, Any], key: str, default: int) -> int:
+        value: int = self.get(sec, table, key, int, default)
+        if value <= 0:
+            self.problems.append(f"[{sec}] {key}: must be greater than 0, got {value}")
+        return value
+
+
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: Path = Path()) -> Config:
+    """Build a :class:`Config` from parsed TOML and the environment, or raise :class:`ConfigError`."""
+    r = _Reader(data)
+    for name in data:
+        if name not in _SECTIONS:
+            r.problems.append(f"[{name}]: unknown section (accepted: {', '.join(_SECTIONS)})")
+
+    d = r.section("discord")
+    guild_id = d.get("guild_id")
+    if guild_id is None:
+        r.problems.append("[discord] guild_id: missing (the id of the server the bot runs in)")
+        guild_id = 0
+    elif isinstance(guild_id, bool) or not isinstance(guild_id, int) or guild_id <= 0:
+        r.problems.append(f"[discord] guild_id: must be a Discord id (a positive number), got {guild_id!r}")
+        guild_id = 0
+    defaults = DiscordConfig(guild_id=0)
+    discord = DiscordConfig(
+        guild_id=guild_id,
+        api_base_url=r.url("discord", d, "api_base_url", defaults.api_base_url, ("http", "https")),
+        gateway_url=r.url("discord", d, "gateway_url", defaults.gateway_url, ("ws", "wss")),
+        **{
+            key: r.name("discord", d, key, getattr(defaults, key))
+            for key in (
+                "intake_channel",
+                "announcements_channel",
+                "governance_channel",
+                "staff_alerts_channel",
+                "bounties_category",
+                "staff_role",
+                "alerts_role",
+            )
+        },
+    )
+
+    db = r.section("database")
+    db_path = Path(r.get("database", db, "path", str, "bountybot.db"))
+    if not db_path.is_absolute():
+        db_path = base_dir / db_path
+
+    f = r.section("fees")
+    fees = FeeConfig(
+        default_usd=r.positive("fees", f, "default_usd", FeeConfig.default_usd),
+        min_usd=r.positive("fees", f, "min_usd", FeeConfig.min_usd),
+        max_usd=r.positive("fees", f, "max_usd", FeeConfig.max_usd),
+        renewal_usd=r.positive("fees", f, "renewal_usd", FeeConfig.renewal_usd),
+    )
+    if not fees.min_usd <= fees.default_usd <= fees.max_usd:
+        r.problems.append(
+            f"[fees] default_usd: {fees.default_usd} must lie between min_usd ({fees.min_usd}) "
+            f"and max_usd ({fees.max_usd})"
+        )
+
+    s = r.section("sla")
+    sla = SlaConfig(
+        critical_hours=r.positive("sla", s, "critical_hours", SlaConfig.critical_hours),
+        major_hours=r.positive("sla", s, "major_hours", SlaConfig.major_hours),
+    )
+
+    u = r.section("updates")
+    weekday = r.get("updates", u, "weekday", str, UpdatesConfig.weekday).lower()
+    if weekday not in _WEEKDAYS:
+        r.problems.append(f"[updates] weekday: {weekday!r} is not a day of the week (monday … sunday)")
+    hour = r.get("updates", u, "hour", int, UpdatesConfig.hour)
+    if not 0 <= hour <= 23:
+        r.problems.append(f"[updates] hour: must be 0–23, got {hour}")
+    tz = r.get("updates", u, "timezone", str, UpdatesConfig.timezone)
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except (KeyError, ValueError):
+        r.problems.append(f"[updates] timezone: {tz!r} is not an IANA time zone (e.g. UTC, Europe/Paris)")
+    updates = UpdatesConfig(weekday=weekday, hour=hour, timezone=tz)
+
+    o = r.section("outbox")
+    outbox = OutboxConfig(
+        base_delay_seconds=r.get("outbox", o, "base_delay_seconds", float, OutboxConfig.base_delay_seconds),
+        max_delay_seconds=r.get("outbox", o, "max_delay_seconds", float, OutboxConfig.max_delay_seconds),
+        max_attempts=r.positive("outbox", o, "max_attempts", OutboxConfig.max_attempts),
+    )
+
+    t = r.section("timeline")
+    targets = {
+        phase: r.positive("timeline", t, phase.value, DEFAULT_PHASE_TARGET_DAYS[phase]) for phase in ProcessPhase
+    }
+
+    lg = r.section("logging")
+    level = r.get("logging", lg, "level", str, "INFO").upper()
+    if level not in _LOG_LEVELS:
+        r.problems.append(f"[logging] level: must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+
+    if r.problems:
+        raise ConfigError(r.problems)
+    return Config(
+        discord=discord,
+        database_path=db_path,
+        fees=fees,
+        sla=sla,
+        updates=updates,
+        outbox=outbox,
+        phase_target_days=targets,
+        log_level=level,
+        discord_token=Secret(env.get("DISCORD_TOKEN", "")),
+    )
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a TOML file; problems with the file itself are reported like any other."""
+    env = os.environ if env is None else env
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}: file not found (copy config.example.toml to {path.name} and edit it)"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
+    return parse_config(data, env, base_dir=path.resolve().parent)

@@ -1,0 +1,699 @@
+"""A wire-level stand-in for Discord on 127.0.0.1: the REST API and the gateway websocket.
+
+The real discord.py talks to it exactly as it talks to Discord. Every REST request it receives and every
+response it sends is checked against Discord's OpenAPI description; problems are collected in
+``violations`` (and, in strict mode, the request is refused with a 400 so the caller notices at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.sandbox.discord import spec
+from bot.sandbox.discord.state import (
+    CATEGORY,
+    CATEGORY_CHANNEL_LIMIT,
+    DM,
+    TEXT,
+    GuildLayout,
+    SandboxState,
+    iso,
+)
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v10"
+EPHEMERAL = 1 << 6
+_MENTION_RE = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
+
+
+class DiscordError(Exception):
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors
+
+
+@dataclass
+class Failure:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    remaining: int
+
+
+@dataclass
+class Interaction:
+    """One interaction the sandbox sent, and everything the bot answered to it."""
+
+    id: str
+    token: str
+    type: int
+    payload: dict[str, Any]
+    user_id: str
+    channel_id: str
+    sent_at: float = 0.0
+    callback_at: float | None = None
+    callback: dict[str, Any] | None = None
+    original: dict[str, Any] | None = None
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        if self.callback and self.callback["type"] == 9:
+            return dict(self.callback["data"])
+        return None
+
+
+class GatewaySession:
+    def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
+        self.ws = ws
+        self.seq = 0
+        self.identified = False
+        self._zlib = zlib.compressobj() if compress else None
+        self.lock = asyncio.Lock()
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        async with self.lock:
+            data = json.dumps(payload)
+            if self._zlib is not None:
+                await self.ws.send_bytes(self._zlib.compress(data.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+            else:
+                await self.ws.send_str(data)
+
+
+Handler = Callable[[web.Request, dict[str, str], Any], Awaitable[tuple[int, Any]]]
+
+
+class DiscordSandbox:
+    """Start with ``await sandbox.start()``; point the bot at ``api_base_url`` and ``gateway_url``."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "sandbox-token",
+        layout: GuildLayout | None = None,
+        validate: bool = True,
+        strict: bool = True,
+    ) -> None:
+        self.token = token
+        self.state = SandboxState.build(layout or GuildLayout())
+        self.validator = spec.SpecValidator() if validate else None
+        self.strict = strict
+        self.violations: list[str] = []
+        self.requests: list[tuple[str, str]] = []
+        self.failures: list[Failure] = []
+        self.interactions: dict[str, Interaction] = {}
+        self.sessions: list[GatewaySession] = []
+        self.ready = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._install_routes()
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_route("GET", "/gateway", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        for session in list(self.sessions):
+            with contextlib.suppress(Exception):
+                await session.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def guild_id(self) -> int:
+        return int(self.state.guild_id)
+
+    # --- failure injection -----------------------------------------------------------------------
+
+    def fail(self, method: str, path_pattern: str, *, status: int = 503, times: int = 1_000_000) -> Failure:
+        """Answer matching requests with `status` (Discord down), `times` times."""
+        failure = Failure(method.upper(), re.compile(path_pattern), status, times)
+        self.failures.append(failure)
+        return failure
+
+    def heal(self) -> None:
+        self.failures.clear()
+
+    # --- gateway ---------------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        for session in list(self.sessions):
+            if session.identified and not session.ws.closed:
+                session.seq += 1
+                with contextlib.suppress(ConnectionResetError):
+                    await session.send({"op": 0, "t": event, "s": session.seq, "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        session = GatewaySession(ws, request.query.get("compress") == "zlib-stream")
+        self.sessions.append(session)
+        try:
+            await session.send({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                op = payload.get("op")
+                if op == 1:
+                    await session.send({"op": 11})
+                elif op == 2:
+                    await self._identify(session, payload["d"])
+                elif op == 6:
+                    # No replay buffer: ask the client to start a new session.
+                    await session.send({"op": 9, "d": False})
+        finally:
+            self.sessions.remove(session)
+        return ws
+
+    async def _identify(self, session: GatewaySession, data: dict[str, Any]) -> None:
+        if data.get("token") != self.token and data.get("token") != f"Bot {self.token}":
+            await session.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        session.identified = True
+        s = self.state
+        ready = {
+            "v": 10, "user": s.bot_user, "guilds": [{"id": s.guild_id, "unavailable": True}],
+            "session_id": "sandbox-session", "resume_gateway_url": self.gateway_url,
+            "application": {"id": s.application["id"], "flags": 0}, "shard": [0, 1],
+            "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [], "user_settings": {},
+        }
+        session.seq += 1
+        await session.send({"op": 0, "t": "READY", "s": session.seq, "d": ready})
+        session.seq += 1
+        await session.send({"op": 0, "t": "GUILD_CREATE", "s": session.seq, "d": self._guild_payload()})
+        self.ready.set()
+
+    def _guild_payload(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            **s.guild, "unavailable": False, "icon": None, "splash": None, "discovery_splash": None,
+            "banner": None, "description": None, "features": [], "emojis": [], "stickers": [],
+            "roles": list(s.roles.values()), "channels": s.guild_channels(), "threads": [],
+            "members": list(s.members.values()), "member_count": len(s.members), "large": False,
+            "presences": [], "voice_states": [], "stage_instances": [], "soundboard_sounds": [],
+            "guild_scheduled_events": list(s.events.values()), "joined_at": iso(), "premium_tier": 0,
+            "premium_subscription_count": 0, "preferred_locale": "en-US", "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
+            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
+            "public_updates_channel_id": None, "afk_channel_id": None, "afk_timeout": 300,
+            "max_members": 500000, "vanity_url_code": None, "premium_progress_bar_enabled": False,
+            "application_id": None, "safety_alerts_channel_id": None, "max_video_channel_users": 25,
+            "incidents_data": None,
+        }
+
+    # --- REST plumbing ---------------------------------------------------------------------------
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+
+        def register(fn: Handler) -> Handler:
+            self._routes.append((method, regex, fn))
+            return fn
+
+        return register
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = request.path[len(API_PREFIX):]
+        body = await request.read()
+        self.requests.append((request.method, path))
+        query = dict(request.query)
+        headers = dict(request.headers)
+        content_type = request.content_type
+        json_body: Any = None
+        validate_body, validate_type = body, content_type
+        files: list[dict[str, Any]] = []
+        if content_type == "multipart/form-data":
+            json_body, files = await self._multipart(request, body)
+            # The description's multipart schemas are not machine-checkable part by part; the JSON
+            # payload they carry is validated against the JSON schema of the same operation instead.
+            validate_body, validate_type = json.dumps(json_body).encode(), "application/json"
+        elif body:
+            if request.headers.get("Content-Type") != "application/json":
+                return self._error(400, 50109, "The request body contains invalid JSON (Content-Type must be application/json).")
+            try:
+                json_body = json.loads(body)
+            except ValueError:
+                return self._error(400, 50109, "The request body contains invalid JSON.")
+
+        if self.validator is not None:
+            problems = self.validator.check_request(
+                request.method, request.path, query, headers, validate_body or None, validate_type
+            )
+            if problems:
+                self.violations.extend(problems)
+                if self.strict:
+                    return self._error(400, 50035, "Invalid Form Body (sandbox: " + problems[0][:300] + ")")
+
+        auth = request.headers.get("Authorization", "")
+        if not path.startswith("/webhooks/") and not path.startswith("/interactions/") and auth != f"Bot {self.token}":
+            return self._error(401, 0, "401: Unauthorized")
+
+        for failure in self.failures:
+            if failure.remaining > 0 and failure.method in (request.method, "*") and failure.pattern.search(path):
+                failure.remaining -= 1
+                return self._error(failure.status, 0, "Service Unavailable (sandbox outage)")
+
+        for method, regex, handler in self._routes:
+            if method != request.method:
+                continue
+            match = regex.match(path)
+            if match is None:
+                continue
+            try:
+                if files:
+                    json_body = {**(json_body or {}), "_files": files}
+                status, payload = await handler(request, match.groupdict(), json_body)
+            except DiscordError as exc:
+                return self._error(exc.status, exc.code, exc.message, exc.errors)
+            data = b"" if payload is None else json.dumps(payload).encode()
+            if self.validator is not None:
+                problems = self.validator.check_response(
+                    request.method, request.path, query, headers, validate_body or None, validate_type, status, data
+                )
+                if problems:
+                    self.violations.extend(problems)
+            if payload is None:
+                return web.Response(status=status)
+            return web.Response(status=status, body=data, headers={"Content-Type": "application/json"})
+        self.violations.append(f"sandbox has no handler for {request.method} {path}")
+        return self._error(404, 0, f"404: Not Found ({request.method} {path} is not emulated)")
+
+    async def _multipart(self, request: web.Request, body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        from aiohttp import BodyPartReader, MultipartReader
+        from aiohttp.streams import StreamReader
+
+        stream = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
+        stream.feed_data(body)
+        stream.feed_eof()
+        reader = MultipartReader(request.headers, stream)
+        payload: dict[str, Any] = {}
+        files: list[dict[str, Any]] = []
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            raw = await part.read()
+            if part.name == "payload_json":
+                payload = json.loads(raw)
+            else:
+                files.append({"field": part.name, "filename": part.filename, "data": bytes(raw)})
+        return payload, files
+
+    def _error(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> web.Response:
+        body: dict[str, Any] = {"code": code, "message": message}
+        if errors:
+            body["errors"] = errors
+        return web.Response(status=status, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+
+    # --- objects ---------------------------------------------------------------------------------
+
+    def _message(self, channel_id: str, body: dict[str, Any], *, author: dict[str, Any] | None = None,
+                 interaction: Interaction | None = None, flags: int = 0) -> dict[str, Any]:
+        s = self.state
+        content = body.get("content") or ""
+        allowed = body.get("allowed_mentions")
+        mentions = self._resolve_mentions(content, allowed)
+        attachments = []
+        for i, f in enumerate(body.get("_files", [])):
+            attachments.append({
+                "id": s.ids.next(), "filename": f["filename"], "size": len(f["data"]),
+                "url": f"https://cdn.sandbox/attachments/{channel_id}/{f['filename']}",
+                "proxy_url": f"https://cdn.sandbox/attachments/{channel_id}/{f['filename']}",
+                "content_type": "image/png" if f["filename"].endswith(".png") else "application/octet-stream",
+                "_data": f["data"], "_index": i,
+            })
+        message = {
+            "id": s.ids.next(), "channel_id": channel_id, "type": 20 if interaction else 0, "content": content,
+            "author": author or s.bot_user, "timestamp": iso(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": mentions["everyone"], "mentions": mentions["users"],
+            "mention_roles": mentions["roles"], "attachments": attachments, "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [], "pinned": False,
+            "flags": flags | int(body.get("flags") or 0),
+        }
+        if interaction is not None:
+            message["application_id"] = s.application["id"]
+            message["webhook_id"] = s.application["id"]
+        return message
+
+    def _resolve_mentions(self, content: str, allowed: dict[str, Any] | None) -> dict[str, Any]:
+        """Who a message actually pings, following Discord's allowed_mentions rules."""
+        parse = set(allowed.get("parse", [])) if allowed is not None else {"users", "roles", "everyone"}
+        allowed_users = set(allowed.get("users", [])) if allowed is not None else set()
+        allowed_roles = set(allowed.get("roles", [])) if allowed is not None else set()
+        users = []
+        for uid in _MENTION_RE.findall(content):
+            if uid in self.state.users and ("users" in parse or uid in allowed_users):
+                users.append(self.state.users[uid])
+        roles = [r for r in _ROLE_MENTION_RE.findall(content) if "roles" in parse or r in allowed_roles]
+        everyone = "everyone" in parse and ("@everyone" in content or "@here" in content)
+        return {"users": users, "roles": roles, "everyone": everyone}
+
+    def public(self, message: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in message.items() if not k.startswith("_")}
+        out["attachments"] = [{k: v for k, v in a.items() if not k.startswith("_")} for a in message["attachments"]]
+        return out
+
+    def _store_message(self, message: dict[str, Any]) -> None:
+        channel_id = message["channel_id"]
+        self.state.messages.setdefault(channel_id, []).append(message)
+        if channel_id in self.state.channels:
+            self.state.channels[channel_id]["last_message_id"] = message["id"]
+
+    def _channel(self, channel_id: str) -> dict[str, Any]:
+        channel = self.state.channels.get(channel_id)
+        if channel is None:
+            raise DiscordError(404, 10003, "Unknown Channel")
+        return channel
+
+    # --- interactions (driven by tests through SandboxUser) --------------------------------------
+
+    async def send_interaction(self, itype: int, user_id: str, channel_id: str, data: dict[str, Any],
+                               message: dict[str, Any] | None = None) -> Interaction:
+        s = self.state
+        member = s.members[user_id]
+        channel = s.channels[channel_id]
+        iid = s.ids.next()
+        token = f"itoken-{iid}"
+        payload: dict[str, Any] = {
+            "id": iid, "application_id": s.application["id"], "type": itype, "token": token, "version": 1,
+            "data": data, "locale": "en-US", "entitlements": [], "context": 0,
+            "authorizing_integration_owners": {"0": s.guild_id}, "attachment_size_limit": 10485760,
+            "app_permissions": str(s.permissions_in(s.bot_user["id"], channel_id)) if channel["type"] != DM else "0",
+            "channel_id": channel_id, "channel": {k: v for k, v in channel.items()},
+        }
+        if channel["type"] != DM:
+            payload["guild_id"] = s.guild_id
+            payload["guild_locale"] = "en-US"
+            payload["guild"] = {"id": s.guild_id, "locale": "en-US", "features": []}
+            payload["member"] = {**member, "permissions": str(s.permissions_in(user_id, channel_id))}
+        else:
+            payload["user"] = member["user"]
+        if message is not None:
+            payload["message"] = self.public(message)
+        interaction = Interaction(iid, token, itype, payload, user_id, channel_id)
+        self.interactions[token] = interaction
+        interaction.sent_at = time.perf_counter()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def _interaction(self, token: str) -> Interaction:
+        interaction = self.interactions.get(token)
+        if interaction is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        return interaction
+
+    # --- routes ----------------------------------------------------------------------------------
+
+    def _install_routes(self) -> None:  # noqa: C901 - one table of routes reads best in one place
+        s = self.state
+        r = self.route
+
+        @r("GET", "/users/@me")
+        async def me(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, {**s.bot_user, "mfa_enabled": False, "locale": "en-US", "verified": True, "email": None}
+
+        @r("GET", "/oauth2/applications/@me")
+        async def application(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, {
+                "id": s.application["id"], "name": "BountyBot", "icon": None, "description": "Connector bounties",
+                "type": None, "verify_key": "0" * 64, "flags": 0, "flags_new": "0", "redirect_uris": [],
+                "interactions_endpoint_url": None, "role_connections_verification_url": None,
+                "owner": s.bot_user, "approximate_guild_count": 1, "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0, "explicit_content_filter": 0, "team": None,
+                "eligible_oauth2_scopes": [], "bot_public": False, "bot_require_code_grant": False,
+                "bot": s.bot_user, "summary": "", "rpc_origins": [], "tags": [],
+            }
+
+        @r("PUT", "/applications/{app}/guilds/{guild}/commands")
+        async def sync_commands(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            s.commands.clear()
+            out = []
+            for cmd in body:
+                stored = {
+                    "id": s.ids.next(), "application_id": s.application["id"], "version": s.ids.next(),
+                    "default_member_permissions": cmd.get("default_member_permissions"),
+                    "type": cmd.get("type", 1), "name": cmd["name"], "description": cmd.get("description", ""),
+                    "guild_id": p["guild"], "dm_permission": False, "nsfw": bool(cmd.get("nsfw", False)),
+                    "options": cmd.get("options", []),
+                }
+                if cmd.get("contexts") is not None:
+                    stored["contexts"] = cmd["contexts"]
+                s.commands[cmd["name"]] = stored
+                out.append(stored)
+            return 200, out
+
+        @r("GET", "/applications/{app}/guilds/{guild}/commands")
+        async def list_commands(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, list(s.commands.values())
+
+        @r("PUT", "/applications/{app}/commands")
+        async def sync_global(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, []
+
+        @r("POST", "/interactions/{iid}/{token}/callback")
+        async def callback(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            interaction = self._interaction(p["token"])
+            if interaction.callback is not None:
+                raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+            interaction.callback = body
+            interaction.callback_at = time.perf_counter()
+            kind = body["type"]
+            data = body.get("data") or {}
+            resource: dict[str, Any] | None = None
+            if kind in (4, 5):
+                flags = int(data.get("flags") or 0)
+                message = self._message(interaction.channel_id, data if kind == 4 else {}, interaction=interaction,
+                                        flags=flags | (128 if kind == 5 else 0))
+                interaction.original = message
+                if not flags & EPHEMERAL:
+                    self._store_message(message)
+                if kind == 4:
+                    resource = {"type": 4, "message": self.public(message)}
+            elif kind == 7 and "message" in interaction.payload:
+                target = interaction.payload["message"]
+                for stored in s.messages.get(target["channel_id"], []):
+                    if stored["id"] == target["id"]:
+                        stored.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                        stored["edited_timestamp"] = iso()
+                        resource = {"type": 7, "message": self.public(stored)}
+            interaction.changed.set()
+            if request.query.get("with_response") not in ("1", "true", "True"):
+                return 204, None
+            out: dict[str, Any] = {"interaction": {
+                "id": interaction.id, "type": interaction.type, "activity_instance_id": None,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
+            }}
+            if interaction.original is not None and kind in (4, 5):
+                out["interaction"]["response_message_id"] = interaction.original["id"]
+            if resource is not None:
+                out["resource"] = resource
+            return 200, out
+
+        @r("POST", "/webhooks/{app}/{token}")
+        async def followup(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            interaction = self._interaction(p["token"])
+            if interaction.callback is None:
+                raise DiscordError(404, 10015, "Unknown Webhook (the interaction was not acknowledged)")
+            flags = int(body.get("flags") or 0)
+            message = self._message(interaction.channel_id, body, interaction=interaction, flags=flags)
+            if interaction.original is not None and interaction.original["flags"] & 128 and not interaction.followups:
+                # The first followup after a deferral replaces the "thinking…" original response.
+                message["id"] = interaction.original["id"]
+                message["flags"] |= interaction.original["flags"] & EPHEMERAL
+                interaction.original.update(message)
+                interaction.original["flags"] &= ~128
+                message = interaction.original
+            if not message["flags"] & EPHEMERAL:
+                self._store_message(message)
+            interaction.followups.append(message)
+            interaction.changed.set()
+            return 200, self.public(message)
+
+        @r("PATCH", "/webhooks/{app}/{token}/messages/{mid}")
+        async def edit_original(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            interaction = self._interaction(p["token"])
+            target = interaction.original if p["mid"] == "@original" else next(
+                (m for m in interaction.followups if m["id"] == p["mid"]), None)
+            if target is None:
+                raise DiscordError(404, 10008, "Unknown Message")
+            for key in ("content", "embeds", "components"):
+                if key in body:
+                    target[key] = body[key]
+            if body.get("_files"):
+                target["attachments"] = self._message(interaction.channel_id, body)["attachments"]
+            target["flags"] &= ~128
+            target["edited_timestamp"] = iso()
+            interaction.changed.set()
+            return 200, self.public(target)
+
+        @r("GET", "/webhooks/{app}/{token}/messages/{mid}")
+        async def get_original(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            interaction = self._interaction(p["token"])
+            if interaction.original is None:
+                raise DiscordError(404, 10008, "Unknown Message")
+            return 200, self.public(interaction.original)
+
+        @r("DELETE", "/webhooks/{app}/{token}/messages/{mid}")
+        async def delete_original(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            self._interaction(p["token"]).original = None
+            return 204, None
+
+        @r("GET", "/guilds/{guild}/channels")
+        async def guild_channels(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, s.guild_channels()
+
+        @r("POST", "/guilds/{guild}/channels")
+        async def create_channel(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            kind = body.get("type") or TEXT
+            parent = body.get("parent_id")
+            if parent is not None:
+                parent_channel = s.channels.get(str(parent))
+                if parent_channel is None or parent_channel["type"] != CATEGORY:
+                    raise DiscordError(400, 50035, "Invalid Form Body",
+                                       {"parent_id": {"_errors": [{"code": "CHANNEL_PARENT_INVALID",
+                                                                   "message": "Not a category."}]}})
+                if len(s.children(str(parent))) >= CATEGORY_CHANNEL_LIMIT:
+                    raise DiscordError(400, 50035, "Invalid Form Body", {"parent_id": {"_errors": [{
+                        "code": "CHANNEL_PARENT_MAX_CHANNELS",
+                        "message": "Maximum number of channels in category reached (50)"}]}})
+            if len(s.guild_channels()) >= 500:
+                raise DiscordError(400, 30013, "Maximum number of guild channels reached (500)")
+            overwrites = [
+                {"id": str(o["id"]), "type": o["type"], "allow": str(o.get("allow") or 0),
+                 "deny": str(o.get("deny") or 0)}
+                for o in body.get("permission_overwrites") or []
+            ]
+            channel = s.new_channel(body["name"], kind, parent_id=str(parent) if parent else None,
+                                    position=body.get("position") or 0, overwrites=overwrites,
+                                    topic=body.get("topic"))
+            await self.dispatch("CHANNEL_CREATE", channel)
+            return 201, channel
+
+        @r("GET", "/channels/{cid}")
+        async def get_channel(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, self._channel(p["cid"])
+
+        @r("PATCH", "/channels/{cid}")
+        async def edit_channel(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            channel = self._channel(p["cid"])
+            for key in ("name", "topic", "parent_id", "position"):
+                if key in body:
+                    channel[key] = body[key]
+            if "permission_overwrites" in body:
+                channel["permission_overwrites"] = [
+                    {"id": str(o["id"]), "type": o["type"], "allow": str(o.get("allow") or 0),
+                     "deny": str(o.get("deny") or 0)} for o in body["permission_overwrites"]]
+            await self.dispatch("CHANNEL_UPDATE", channel)
+            return 200, channel
+
+        @r("PUT", "/channels/{cid}/permissions/{oid}")
+        async def put_overwrite(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            channel = self._channel(p["cid"])
+            rest = [o for o in channel["permission_overwrites"] if o["id"] != p["oid"]]
+            rest.append({"id": p["oid"], "type": body.get("type", 1), "allow": str(body.get("allow") or 0),
+                         "deny": str(body.get("deny") or 0)})
+            channel["permission_overwrites"] = rest
+            await self.dispatch("CHANNEL_UPDATE", channel)
+            return 204, None
+
+        @r("DELETE", "/channels/{cid}/permissions/{oid}")
+        async def delete_overwrite(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            channel = self._channel(p["cid"])
+            channel["permission_overwrites"] = [o for o in channel["permission_overwrites"] if o["id"] != p["oid"]]
+            await self.dispatch("CHANNEL_UPDATE", channel)
+            return 204, None
+
+        @r("POST", "/channels/{cid}/messages")
+        async def send_message(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            channel = self._channel(p["cid"])
+            if channel["type"] == CATEGORY:
+                raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
+            message = self._message(p["cid"], body)
+            self._store_message(message)
+            return 200, self.public(message)
+
+        @r("GET", "/channels/{cid}/messages")
+        async def history(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            self._channel(p["cid"])
+            limit = int(request.query.get("limit", "50"))
+            return 200, [self.public(m) for m in reversed(s.messages.get(p["cid"], [])[-limit:])]
+
+        @r("POST", "/users/@me/channels")
+        async def open_dm(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            recipient = s.users.get(str(body["recipient_id"]))
+            if recipient is None:
+                raise DiscordError(400, 50033, "Invalid Recipient(s)")
+            for channel in s.channels.values():
+                if channel["type"] == DM and channel["recipients"][0]["id"] == recipient["id"]:
+                    return 200, channel
+            cid = s.ids.next()
+            channel = {"id": cid, "type": DM, "flags": 0, "recipients": [recipient], "last_message_id": None}
+            s.channels[cid] = channel
+            s.messages[cid] = []
+            return 200, channel
+
+        @r("GET", "/guilds/{guild}/members/{uid}")
+        async def get_member(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            member = s.members.get(p["uid"])
+            if member is None:
+                raise DiscordError(404, 10007, "Unknown Member")
+            return 200, member
+
+        @r("GET", "/guilds/{guild}/roles")
+        async def roles(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, list(s.roles.values())
+
+        @r("POST", "/guilds/{guild}/scheduled-events")
+        async def create_event(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            eid = s.ids.next()
+            event = {
+                "id": eid, "guild_id": s.guild_id, "name": body["name"], "description": body.get("description"),
+                "channel_id": body.get("channel_id"), "creator_id": s.bot_user["id"], "creator": s.bot_user,
+                "image": None, "scheduled_start_time": body["scheduled_start_time"],
+                "scheduled_end_time": body.get("scheduled_end_time"), "status": 1,
+                "entity_type": body["entity_type"], "entity_id": None, "recurrence_rule": None,
+                "privacy_level": body["privacy_level"], "guild_scheduled_event_exceptions": [],
+                "entity_metadata": body.get("entity_metadata"), "user_count": 0,
+            }
+            s.events[eid] = event
+            await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
+            return 200, event
+
+        @r("GET", "/guilds/{guild}/scheduled-events")
+        async def list_events(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            return 200, list(s.events.values())

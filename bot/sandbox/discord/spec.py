@@ -1,0 +1,148 @@
+"""Validation of every sandbox request and response against Discord's official OpenAPI description.
+
+The description (``shared/specs/discord-openapi.json``) takes seconds to load, so it is loaded once per
+process and shared. Requests are matched against the description's server, ``https://discord.com/api/v10``,
+whatever local base URL the sandbox actually serves on.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from multidict import CIMultiDict, MultiDict
+
+SPEC_ENV = "BOUNTYBOT_DISCORD_OPENAPI"
+_CANDIDATES = (
+    Path(__file__).resolve().parents[3] / "specs" / "discord-openapi.json",
+    Path(__file__).resolve().parents[4] / "shared" / "specs" / "discord-openapi.json",
+)
+
+
+def spec_path() -> Path | None:
+    if env := os.environ.get(SPEC_ENV):
+        return Path(env)
+    return next((p for p in _CANDIDATES if p.exists()), None)
+
+
+@functools.cache
+def _openapi() -> Any:
+    from openapi_core import OpenAPI
+
+    path = spec_path()
+    if path is None:
+        raise RuntimeError(
+            "Discord's OpenAPI description was not found; set BOUNTYBOT_DISCORD_OPENAPI to discord-openapi.json"
+        )
+    return OpenAPI.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def available() -> bool:
+    try:
+        import openapi_core  # noqa: F401
+    except ImportError:
+        return False
+    return spec_path() is not None
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    body: bytes | None
+    content_type: str
+    query: MultiDict[str]
+    headers: CIMultiDict[str]
+    host_url: str = "https://discord.com"
+
+    def __post_init__(self) -> None:
+        from openapi_core.datatypes import RequestParameters
+
+        # One object: openapi-core fills in the path parameters it matched on this very instance.
+        self.parameters = RequestParameters(query=self.query, header=self.headers, cookie=MultiDict())
+
+
+@dataclass
+class _Response:
+    status_code: int
+    data: bytes
+    content_type: str
+    headers: CIMultiDict[str]
+
+
+class SpecValidator:
+    """Validates one exchange; returns a list of problems (empty when the spec is satisfied)."""
+
+    def __init__(self, api_prefix: str = "/api/v10") -> None:
+        self.api_prefix = api_prefix
+        self.api = _openapi()
+
+    def _request(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+                 body: bytes | None, content_type: str) -> _Request:
+        spec_path = "/api/v10" + path[len(self.api_prefix):]
+        return _Request(method.lower(), spec_path, body, content_type, MultiDict(query), CIMultiDict(headers))
+
+    def check_request(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+                      body: bytes | None, content_type: str) -> list[str]:
+        req = self._request(method, path, query, headers, _stringify_snowflakes(body), content_type)
+        try:
+            self.api.validate_request(req)
+        except Exception as exc:  # openapi-core raises a family of errors; all mean "not what Discord accepts"
+            return [f"request {method} {path}: {_describe(exc)}"]
+        return []
+
+    def check_response(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+                       body: bytes | None, content_type: str, status: int, data: bytes) -> list[str]:
+        req = self._request(method, path, query, headers, body, content_type)
+        resp = _Response(status, data, "application/json" if data else "", CIMultiDict())
+        try:
+            self.api.validate_response(req, resp)
+        except Exception as exc:
+            return [f"response {status} to {method} {path}: {_describe(exc)}"]
+        return []
+
+
+def _stringify_snowflakes(body: bytes | None) -> bytes | None:
+    """Render integer snowflakes as strings before validating a request body.
+
+    Discord accepts a snowflake as a JSON integer as well as a string, and discord.py sends some that
+    way (permission overwrite ids); the description types snowflakes as strings only. Only integers under
+    keys named ``id`` or ``*_id`` are touched (discord.py also numbers multipart attachments with integer
+    ids): everything else is validated as sent.
+    """
+    if not body:
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: str(v) if (k == "id" or k.endswith("_id")) and isinstance(v, int) and not isinstance(v, bool)
+                else walk(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return json.dumps(walk(data)).encode()
+
+
+def _describe(exc: BaseException) -> str:
+    parts = [str(exc)]
+    cause = exc.__cause__
+    while cause is not None:
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            parts.extend(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in schema_errors)
+        else:
+            parts.append(str(cause))
+        cause = cause.__cause__
+    return " | ".join(parts)[:2000]

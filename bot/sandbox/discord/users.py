@@ -1,0 +1,264 @@
+"""People in the sandbox guild, driving the bot the way a Discord client would.
+
+A :class:`SandboxUser` runs slash commands (with the options the bot registered), fills in modals (the
+client's own checks on required fields and lengths apply), and clicks buttons. What comes back is a
+:class:`Reply`, a message as that user sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.sandbox.discord.server import EPHEMERAL, DiscordSandbox, Interaction
+from bot.sandbox.discord.state import DM
+
+_OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
+
+
+class ClientRefused(AssertionError):
+    """The Discord client itself would not let the user do this (unknown command, missing option…)."""
+
+
+@dataclass
+class Reply:
+    """A message as its reader sees it."""
+
+    message: dict[str, Any]
+
+    @property
+    def content(self) -> str:
+        return str(self.message.get("content") or "")
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return list(self.message.get("embeds") or [])
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(int(self.message.get("flags") or 0) & EPHEMERAL)
+
+    @property
+    def text(self) -> str:
+        """Everything readable: content, then each embed's title, description, fields and footer."""
+        parts = [self.content]
+        for embed in self.embeds:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            for f in embed.get("fields", []):
+                parts += [f.get("name", ""), f.get("value", "")]
+            parts.append((embed.get("footer") or {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        out = []
+        for row in self.message.get("components") or []:
+            for c in row.get("components", []):
+                if c.get("type") == 2:
+                    out.append(c)
+        return out
+
+    @property
+    def attachments(self) -> list[dict[str, Any]]:
+        return list(self.message.get("attachments") or [])
+
+    def __contains__(self, needle: str) -> bool:
+        return needle in self.text
+
+
+@dataclass
+class Outcome:
+    """The bot's answer to one interaction."""
+
+    interaction: Interaction
+    sandbox: DiscordSandbox
+
+    @property
+    def latency(self) -> float | None:
+        ix = self.interaction
+        return None if ix.callback_at is None else ix.callback_at - ix.sent_at
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        return self.interaction.modal
+
+    @property
+    def reply(self) -> Reply:
+        ix = self.interaction
+        if ix.original is None:
+            raise AssertionError(f"no visible reply; callback was {ix.callback}")
+        return Reply(ix.original)
+
+    @property
+    def followups(self) -> list[Reply]:
+        return [Reply(m) for m in self.interaction.followups]
+
+    @property
+    def deferred(self) -> bool:
+        ix = self.interaction
+        return ix.original is not None and bool(ix.original["flags"] & 128)
+
+
+class SandboxUser:
+    def __init__(self, sandbox: DiscordSandbox, user: dict[str, Any]) -> None:
+        self.sandbox = sandbox
+        self.user = user
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.user["global_name"])
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.id}>"
+
+    def __repr__(self) -> str:
+        return f"<SandboxUser {self.name}>"
+
+    # --- what this person can see ---------------------------------------------------------------
+
+    def can_view(self, channel_id: int | str) -> bool:
+        return self.sandbox.state.can_view(str(self.id), str(channel_id))
+
+    def dms(self) -> list[Reply]:
+        for channel in self.sandbox.state.channels.values():
+            if channel["type"] == DM and channel["recipients"][0]["id"] == str(self.id):
+                return [Reply(m) for m in self.sandbox.state.messages[channel["id"]]]
+        return []
+
+    # --- acting ---------------------------------------------------------------------------------
+
+    async def run(self, command: str, *, channel: str | int, wait: float = 5.0, **options: Any) -> Outcome:
+        """Run a slash command like ``"bounty status"`` in `channel` (a name or an id)."""
+        s = self.sandbox.state
+        channel_id = str(channel) if str(channel).isdigit() else s.channel_named(str(channel))["id"]
+        words = command.split()
+        registered = s.commands.get(words[0])
+        if registered is None:
+            raise ClientRefused(f"/{words[0]} is not a registered command (known: {sorted(s.commands)})")
+        spec_options = registered.get("options", [])
+        nested: list[dict[str, Any]] = []
+        data: dict[str, Any] = {"id": registered["id"], "name": words[0], "type": 1, "guild_id": s.guild_id}
+        container = data
+        resolved: dict[str, Any] = {}
+        for word in words[1:]:
+            sub = next((o for o in spec_options if o["name"] == word and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise ClientRefused(f"/{command}: `{word}` is not a subcommand")
+            entry: dict[str, Any] = {"name": word, "type": sub["type"], "options": []}
+            container.setdefault("options", []).append(entry)
+            container = entry
+            spec_options = sub.get("options", [])
+            nested.append(entry)
+        given = dict(options)
+        for opt in spec_options:
+            if opt["name"] not in given:
+                if opt.get("required"):
+                    raise ClientRefused(f"/{command}: the required option `{opt['name']}` is missing")
+                continue
+            value = given.pop(opt["name"])
+            if opt["type"] == 6:
+                target = value if isinstance(value, SandboxUser) else None
+                uid = str(target.id if target else value)
+                resolved.setdefault("users", {})[uid] = s.users[uid]
+                if uid in s.members:
+                    resolved.setdefault("members", {})[uid] = {
+                        k: v for k, v in s.members[uid].items() if k != "user"} | {"permissions": "0"}
+                value = uid
+            elif opt["type"] == 4:
+                value = int(value)
+            choices = opt.get("choices")
+            if choices and value not in [c["value"] for c in choices]:
+                raise ClientRefused(f"/{command}: `{value}` is not one of the choices for `{opt['name']}`")
+            container.setdefault("options", []).append({"name": opt["name"], "type": opt["type"], "value": value})
+        if given:
+            raise ClientRefused(f"/{command}: unknown option(s) {sorted(given)}")
+        data.setdefault("options", [])
+        if resolved:
+            data["resolved"] = resolved
+        interaction = await self.sandbox.send_interaction(2, str(self.id), channel_id, data)
+        return await self._settle(interaction, wait)
+
+    async def submit(self, outcome: Outcome, values: dict[str, Any], *, wait: float = 5.0) -> Outcome:
+        """Fill in the modal `outcome` opened, by each field's custom_id, and submit it."""
+        modal = outcome.modal
+        if modal is None:
+            raise ClientRefused("that interaction did not open a modal")
+        submitted = []
+        for component in modal["components"]:
+            if component["type"] == 18:
+                inner = component["component"]
+                submitted.append({"type": 18, "component": self._fill(inner, values, component.get("label", ""))})
+            elif component["type"] == 1:
+                submitted.append({"type": 1, "components": [self._fill(c, values, c.get("label", ""))
+                                                            for c in component["components"]]})
+        data = {"custom_id": modal["custom_id"], "components": submitted}
+        interaction = await self.sandbox.send_interaction(5, str(self.id), outcome.interaction.channel_id, data)
+        return await self._settle(interaction, wait)
+
+    def _fill(self, component: dict[str, Any], values: dict[str, Any], label: str) -> dict[str, Any]:
+        cid = component["custom_id"]
+        if component["type"] == 4:
+            value = str(values.get(cid, component.get("value") or ""))
+            if component.get("required", True) and not value:
+                raise ClientRefused(f"the client will not submit: `{label or cid}` is required")
+            if len(value) > component.get("max_length", 4000):
+                raise ClientRefused(f"the client will not submit: `{label or cid}` is longer than its maximum")
+            if value and len(value) < component.get("min_length", 0):
+                raise ClientRefused(f"the client will not submit: `{label or cid}` is shorter than its minimum")
+            return {"type": 4, "custom_id": cid, "value": value}
+        if component["type"] == 3:
+            chosen = list(values.get(cid, []))
+            valid = {o["value"] for o in component.get("options", [])}
+            if any(v not in valid for v in chosen):
+                raise ClientRefused(f"the client only offers {sorted(valid)} for `{label or cid}`")
+            if len(chosen) < component.get("min_values", 1) or len(chosen) > component.get("max_values", 1):
+                raise ClientRefused(f"the client will not submit `{label or cid}` with {len(chosen)} choice(s)")
+            return {"type": 3, "custom_id": cid, "values": chosen, "component_type": 3}
+        raise ClientRefused(f"unsupported modal component type {component['type']}")
+
+    async def click(self, reply: Reply, label_or_id: str, *, wait: float = 5.0) -> Outcome:
+        """Click the button whose label or custom_id is `label_or_id` on `reply`."""
+        button = next((b for b in reply.buttons
+                       if b.get("label") == label_or_id or b.get("custom_id") == label_or_id), None)
+        if button is None:
+            raise ClientRefused(f"no button {label_or_id!r}; buttons: {[b.get('label') for b in reply.buttons]}")
+        if button.get("disabled"):
+            raise ClientRefused(f"the button {label_or_id!r} is disabled")
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        interaction = await self.sandbox.send_interaction(
+            3, str(self.id), reply.message["channel_id"], data, message=reply.message)
+        return await self._settle(interaction, wait)
+
+    async def _settle(self, interaction: Interaction, wait: float) -> Outcome:
+        """Wait for the callback; after a deferral, wait for the deferred reply too."""
+        deadline = time.monotonic() + wait
+        while True:
+            done = interaction.callback is not None and not (
+                interaction.original is not None and interaction.original["flags"] & 128)
+            if done:
+                return Outcome(interaction, self.sandbox)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if interaction.callback is None:
+                    raise AssertionError(f"the bot did not answer interaction {interaction.id} within {wait}s")
+                return Outcome(interaction, self.sandbox)
+            interaction.changed.clear()
+            try:
+                await asyncio.wait_for(interaction.changed.wait(), remaining)
+            except TimeoutError:
+                continue
+
+
+def add_user(sandbox: DiscordSandbox, name: str, *, roles: tuple[str, ...] = ()) -> SandboxUser:
+    """A new member of the sandbox guild holding the named roles."""
+    state = sandbox.state
+    user = state.new_user(name)
+    state.add_member(user, [state.role_named(r)["id"] for r in roles])
+    return SandboxUser(sandbox, user)

@@ -1,0 +1,188 @@
+"""Bounties, their members, review items and state history."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+
+import aiosqlite
+
+from bot.domain.lifecycle import CLOSED, State
+from bot.domain.models import (
+    Bounty,
+    ExchangeType,
+    IntakeForm,
+    Member,
+    MemberRole,
+    ReviewEntry,
+    ReviewItem,
+    ReviewStatus,
+    StatePeriod,
+    SubType,
+)
+
+_COLUMNS = "id, guild_id, requester_id, form, state, state_since, fee_usd, created_at, channel_id"
+_CLOSED = tuple(s.value for s in CLOSED)
+
+
+def _form_to_json(form: IntakeForm) -> str:
+    data = dataclasses.asdict(form)
+    data["exchange_type"] = form.exchange_type.value
+    data["subtypes"] = [s.value for s in form.subtypes]
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _form_from_json(text: str) -> IntakeForm:
+    data = json.loads(text)
+    data["exchange_type"] = ExchangeType(data["exchange_type"])
+    data["subtypes"] = tuple(SubType(s) for s in data["subtypes"])
+    return IntakeForm(**data)
+
+
+def _row_to_bounty(row: aiosqlite.Row | tuple[object, ...]) -> Bounty:
+    return Bounty(
+        id=int(row[0]),  # type: ignore[call-overload]
+        guild_id=int(row[1]),  # type: ignore[call-overload]
+        requester_id=int(row[2]),  # type: ignore[call-overload]
+        form=_form_from_json(str(row[3])),
+        state=State(str(row[4])),
+        state_since=int(row[5]),  # type: ignore[call-overload]
+        fee_usd=int(row[6]),  # type: ignore[call-overload]
+        created_at=int(row[7]),  # type: ignore[call-overload]
+        channel_id=int(row[8]) if row[8] is not None else None,  # type: ignore[call-overload]
+    )
+
+
+async def insert(
+    conn: aiosqlite.Connection, *, guild_id: int, requester_id: int, form: IntakeForm, fee_usd: int, now: int, key: str
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO bounties (guild_id, requester_id, exchange, exchange_key, form, state, state_since,"
+        " fee_usd, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, requester_id, form.exchange, key, _form_to_json(form), State.INTAKE.value, now, fee_usd, now, now),
+    )
+    bounty_id = int(cur.lastrowid or 0)
+    await conn.execute(
+        "INSERT INTO state_periods (bounty_id, state, entered_at) VALUES (?, ?, ?)",
+        (bounty_id, State.INTAKE.value, now),
+    )
+    return bounty_id
+
+
+async def get(conn: aiosqlite.Connection, bounty_id: int) -> Bounty | None:
+    async with conn.execute(f"SELECT {_COLUMNS} FROM bounties WHERE id = ?", (bounty_id,)) as cur:
+        row = await cur.fetchone()
+    return _row_to_bounty(row) if row else None
+
+
+async def by_channel(conn: aiosqlite.Connection, channel_id: int) -> Bounty | None:
+    async with conn.execute(f"SELECT {_COLUMNS} FROM bounties WHERE channel_id = ?", (channel_id,)) as cur:
+        row = await cur.fetchone()
+    return _row_to_bounty(row) if row else None
+
+
+async def open_by_exchange_key(conn: aiosqlite.Connection, key: str) -> Bounty | None:
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM bounties WHERE exchange_key = ? AND state NOT IN (?, ?, ?)", (key, *_CLOSED)
+    ) as cur:
+        row = await cur.fetchone()
+    return _row_to_bounty(row) if row else None
+
+
+async def list_all(conn: aiosqlite.Connection, states: Iterable[State] | None = None) -> list[Bounty]:
+    if states is None:
+        query, args = f"SELECT {_COLUMNS} FROM bounties ORDER BY id", ()
+    else:
+        wanted = tuple(s.value for s in states)
+        marks = ", ".join("?" for _ in wanted)
+        query, args = f"SELECT {_COLUMNS} FROM bounties WHERE state IN ({marks}) ORDER BY id", wanted
+    async with conn.execute(query, args) as cur:
+        return [_row_to_bounty(row) for row in await cur.fetchall()]
+
+
+async def for_member(conn: aiosqlite.Connection, user_id: int) -> list[Bounty]:
+    async with conn.execute(
+        f"SELECT {', '.join('b.' + c.strip() for c in _COLUMNS.split(','))} FROM bounties b"
+        " JOIN bounty_members m ON m.bounty_id = b.id WHERE m.user_id = ? ORDER BY b.id",
+        (user_id,),
+    ) as cur:
+        return [_row_to_bounty(row) for row in await cur.fetchall()]
+
+
+async def set_state(conn: aiosqlite.Connection, bounty_id: int, state: State, now: int) -> None:
+    await conn.execute(
+        "UPDATE bounties SET state = ?, state_since = ?, updated_at = ? WHERE id = ?",
+        (state.value, now, now, bounty_id),
+    )
+    await conn.execute(
+        "UPDATE state_periods SET left_at = ? WHERE bounty_id = ? AND left_at IS NULL", (now, bounty_id)
+    )
+    await conn.execute(
+        "INSERT INTO state_periods (bounty_id, state, entered_at) VALUES (?, ?, ?)", (bounty_id, state.value, now)
+    )
+
+
+async def state_periods(conn: aiosqlite.Connection, bounty_id: int) -> list[StatePeriod]:
+    async with conn.execute(
+        "SELECT state, entered_at, left_at FROM state_periods WHERE bounty_id = ? ORDER BY entered_at, rowid",
+        (bounty_id,),
+    ) as cur:
+        return [StatePeriod(State(r[0]), int(r[1]), r[2]) for r in await cur.fetchall()]
+
+
+async def set_channel(conn: aiosqlite.Connection, bounty_id: int, channel_id: int, now: int) -> None:
+    await conn.execute(
+        "UPDATE bounties SET channel_id = ?, updated_at = ? WHERE id = ?", (channel_id, now, bounty_id)
+    )
+
+
+async def add_member(
+    conn: aiosqlite.Connection, bounty_id: int, user_id: int, role: MemberRole, added_by: int, now: int
+) -> bool:
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO bounty_members (bounty_id, user_id, role, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+        (bounty_id, user_id, role.value, added_by, now),
+    )
+    return cur.rowcount == 1
+
+
+async def remove_member(conn: aiosqlite.Connection, bounty_id: int, user_id: int) -> bool:
+    cur = await conn.execute("DELETE FROM bounty_members WHERE bounty_id = ? AND user_id = ?", (bounty_id, user_id))
+    return cur.rowcount == 1
+
+
+async def members(conn: aiosqlite.Connection, bounty_id: int) -> list[Member]:
+    async with conn.execute(
+        "SELECT bounty_id, user_id, role, added_by, added_at FROM bounty_members WHERE bounty_id = ?"
+        " ORDER BY added_at, user_id",
+        (bounty_id,),
+    ) as cur:
+        return [Member(r[0], r[1], MemberRole(r[2]), r[3], r[4]) for r in await cur.fetchall()]
+
+
+async def record_review(
+    conn: aiosqlite.Connection,
+    bounty_id: int,
+    item: ReviewItem,
+    status: ReviewStatus,
+    note: str,
+    reviewer_id: int,
+    now: int,
+) -> None:
+    await conn.execute(
+        "INSERT INTO review_items (bounty_id, item, status, note, reviewer_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (bounty_id, item) DO UPDATE SET status = excluded.status, note = excluded.note,"
+        " reviewer_id = excluded.reviewer_id, recorded_at = excluded.recorded_at",
+        (bounty_id, item.value, status.value, note, reviewer_id, now),
+    )
+
+
+async def review(conn: aiosqlite.Connection, bounty_id: int) -> dict[ReviewItem, ReviewEntry]:
+    async with conn.execute(
+        "SELECT item, status, note, reviewer_id, recorded_at FROM review_items WHERE bounty_id = ?", (bounty_id,)
+    ) as cur:
+        rows = await cur.fetchall()
+    return {
+        ReviewItem(r[0]): ReviewEntry(ReviewItem(r[0]), ReviewStatus(r[1]), r[2], r[3], r[4]) for r in rows
+    }

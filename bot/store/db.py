@@ -1,0 +1,146 @@
+"""The SQLite database: connection settings, transactions and migrations.
+
+One connection serves the whole bot. Writes go through :meth:`Database.transaction`, which holds a
+lock so that one change (state, audit row, timers, outbox rows) commits or rolls back as a unit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+_MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+class DatabaseTooNew(RuntimeError):
+    """The database was migrated by a newer BountyBot than this one."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_RE.match(path.name)
+        if not match:
+            raise RuntimeError(f"migration file {path.name} is not named NNN_description.sql")
+        found.append(Migration(int(match.group(1)), match.group(2), path.read_text(encoding="utf-8")))
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps; found {versions}")
+    return found
+
+
+def _split_statements(sql: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+class Database:
+    """An open database. Use :func:`open_database` to get one."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic change. Everything done with the yielded connection commits together."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            else:
+                await self.conn.commit()
+
+    async def schema_version(self) -> int:
+        async with self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ) as cur:
+            if await cur.fetchone() is None:
+                return 0
+        async with self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: list[Migration] | None = None) -> list[Migration]:
+        """Apply pending migrations, each in its own transaction. Returns those applied."""
+        migrations = discover_migrations() if migrations is None else migrations
+        latest = migrations[-1].version if migrations else 0
+        current = await self.schema_version()
+        if current > latest:
+            raise DatabaseTooNew(
+                f"{self.path} is at schema version {current}, but this BountyBot only knows up to {latest}; "
+                "run the newer BountyBot, or restore a backup taken before the upgrade"
+            )
+        applied: list[Migration] = []
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            async with self.transaction() as tx:
+                await tx.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                for statement in _split_statements(migration.sql):
+                    await tx.execute(statement)
+                await tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, datetime('now'))",
+                    (migration.version, migration.name),
+                )
+            log.info("applied migration %03d_%s", migration.version, migration.name)
+            applied.append(migration)
+        return applied
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database to `target` with SQLite's online backup (safe while running)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with self._write_lock, aiosqlite.connect(target) as dest:
+            await self.conn.backup(dest)
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+async def open_database(path: Path) -> Database:
+    """Open (creating if needed) the database with WAL and foreign keys on."""
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we issue BEGIN ourselves, so nothing opens a transaction behind our back.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    return Database(conn, path)
