@@ -39,6 +39,22 @@ _MENTION_RE = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
 
 
+def _number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discord gives every component of a sent message a numeric id, counting depth-first from 1."""
+    counter = iter(range(1, 1000))
+
+    def walk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            copy = {**item, "id": item.get("id") or next(counter)}
+            if "components" in copy:
+                copy["components"] = walk(copy["components"])
+            out.append(copy)
+        return out
+
+    return walk(components)
+
+
 class DiscordError(Exception):
     def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -361,7 +377,7 @@ class DiscordSandbox:
             "author": author or s.bot_user, "timestamp": iso(), "edited_timestamp": None, "tts": False,
             "mention_everyone": mentions["everyone"], "mentions": mentions["users"],
             "mention_roles": mentions["roles"], "attachments": attachments, "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "pinned": False,
+            "components": _number_components(body.get("components") or []), "pinned": False,
             "flags": flags | int(body.get("flags") or 0),
         }
         if interaction is not None:
@@ -507,7 +523,9 @@ class DiscordSandbox:
                 target = interaction.payload["message"]
                 for stored in s.messages.get(target["channel_id"], []):
                     if stored["id"] == target["id"]:
-                        stored.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                        stored.update({k: v for k, v in data.items() if k in ("content", "embeds")})
+                        if "components" in data:
+                            stored["components"] = _number_components(data["components"])
                         stored["edited_timestamp"] = iso()
                         resource = {"type": 7, "message": self.public(stored)}
             interaction.changed.set()
@@ -551,9 +569,11 @@ class DiscordSandbox:
                 (m for m in interaction.followups if m["id"] == p["mid"]), None)
             if target is None:
                 raise DiscordError(404, 10008, "Unknown Message")
-            for key in ("content", "embeds", "components"):
+            for key in ("content", "embeds"):
                 if key in body:
                     target[key] = body[key]
+            if "components" in body:
+                target["components"] = _number_components(body["components"])
             if body.get("_files"):
                 target["attachments"] = self._message(interaction.channel_id, body)["attachments"]
             target["flags"] &= ~128

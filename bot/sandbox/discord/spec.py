@@ -111,8 +111,8 @@ def _stringify_snowflakes(body: bytes | None) -> bytes | None:
 
     Discord accepts a snowflake as a JSON integer as well as a string, and discord.py sends some that
     way (permission overwrite ids); the description types snowflakes as strings only. Only integers under
-    keys named ``id`` or ``*_id`` are touched (discord.py also numbers multipart attachments with integer
-    ids): everything else is validated as sent.
+    keys named ``id`` or ``*_id`` and in ``users``/``roles`` lists (allowed_mentions) are touched; discord.py
+    also numbers multipart attachments with integer ids. Everything else is validated as sent.
     """
     if not body:
         return body
@@ -121,13 +121,20 @@ def _stringify_snowflakes(body: bytes | None) -> bytes | None:
     except ValueError:
         return body
 
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                k: str(v) if (k == "id" or k.endswith("_id")) and isinstance(v, int) and not isinstance(v, bool)
-                else walk(v)
-                for k, v in value.items()
-            }
+            out = {}
+            for k, v in value.items():
+                if (k == "id" or k.endswith("_id")) and is_int(v):
+                    out[k] = str(v)
+                elif k in ("users", "roles") and isinstance(v, list):
+                    out[k] = [str(x) if is_int(x) else x for x in v]  # allowed_mentions
+                else:
+                    out[k] = walk(v)
+            return out
         if isinstance(value, list):
             return [walk(v) for v in value]
         return value
@@ -136,13 +143,20 @@ def _stringify_snowflakes(body: bytes | None) -> bytes | None:
 
 
 def _describe(exc: BaseException) -> str:
-    parts = [str(exc)]
+    """The precise schema errors first (where and what), then the summary, which quotes whole payloads."""
+    details: list[str] = []
     cause = exc.__cause__
     while cause is not None:
-        schema_errors = getattr(cause, "schema_errors", None)
-        if schema_errors:
-            parts.extend(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in schema_errors)
-        else:
-            parts.append(str(cause))
+        for e in getattr(cause, "schema_errors", None) or []:
+            details.append(f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {_leaf(e)}")
         cause = cause.__cause__
-    return " | ".join(parts)[:2000]
+    summary = str(exc)
+    return ("; ".join(details) + " || " + summary[:300]) if details else summary[:1500]
+
+
+def _leaf(error: Any) -> str:
+    """For oneOf/anyOf failures, the deepest sub-error is the useful one."""
+    while getattr(error, "context", None):
+        error = max(error.context, key=lambda e: len(list(e.absolute_path)))
+    path = "/".join(map(str, error.absolute_path))
+    return f"{error.message[:200]}" + (f" (at {path})" if path else "")

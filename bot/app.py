@@ -1,0 +1,124 @@
+"""The bot: wires configuration, database, timers, outbox, services and cogs together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import discord
+import yarl
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+
+from bot.changes import Changes
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.delivery import DiscordDelivery
+from bot.integrations.discord import DiscordAdapter
+from bot.outbox import Outbox
+from bot.services.bounties import BountyService
+from bot.services.context import ServiceContext
+from bot.services.intake import IntakeService
+from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
+from bot.store.db import Database, open_database
+from bot.timers import Timers
+from bot.tree import BountyTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.bounty", "cogs.audit")
+
+
+def point_discord_at(config: Config) -> None:
+    """discord.py reads its REST base and gateway from class attributes; set them from configuration."""
+    discord.http.Route.BASE = config.discord.api_base_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord.gateway_url)
+
+
+@dataclass(frozen=True)
+class Services:
+    intake: IntakeService
+    bounties: BountyService
+
+
+class BountyBot(commands.Bot):
+    db: Database
+    changes: Changes
+    timers: Timers
+    outbox: Outbox
+    services: Services
+    adapter: DiscordAdapter
+
+    def __init__(self, config: Config, *, clock: Clock | None = None) -> None:
+        point_discord_at(config)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True, guild_scheduled_events=True),
+            tree_cls=BountyTree,
+            help_command=None,
+            # Nothing the bot sends pings anyone unless that message explicitly allows it.
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+        )
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.setup_problems: list[str] = []
+        self.started = asyncio.Event()
+        self._started_once = False
+
+    async def setup_hook(self) -> None:
+        self.db = await open_database(self.config.database_path)
+        await self.db.migrate()
+        self.changes = Changes(self.db, self.clock)
+        self.timers = Timers(self.changes, self.clock)
+        self.outbox = Outbox(self.changes, self.clock, self.config.outbox)
+        self.adapter = DiscordAdapter(self, self.config.discord.guild_id)
+        DiscordDelivery(self.adapter, self.changes, self.config).register(self.outbox)
+        ctx = ServiceContext(self.config, self.clock, self.changes, self.outbox)
+        self.services = Services(intake=IntakeService(ctx), bounties=BountyService(ctx))
+
+        async def overrun(ch, timer):  # type: ignore[no-untyped-def]
+            await on_phase_overrun(self.config, ch, timer)
+
+        self.timers.register(PHASE_OVERRUN, overrun)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        guild = discord.Object(self.config.discord.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        self.tree.clear_commands(guild=None)
+        await self.tree.sync(guild=guild)
+
+    async def on_ready(self) -> None:
+        if self._started_once:
+            return  # a reconnect; everything is already running
+        self._started_once = True
+        d = self.config.discord
+        if self.get_guild(d.guild_id) is None:
+            self.setup_problems = [f"[discord] guild_id: the bot is not in a server with id {d.guild_id}"]
+        else:
+            self.setup_problems = self.adapter.missing(
+                channels={
+                    "intake_channel": d.intake_channel,
+                    "announcements_channel": d.announcements_channel,
+                    "governance_channel": d.governance_channel,
+                    "staff_alerts_channel": d.staff_alerts_channel,
+                },
+                categories={"bounties_category": d.bounties_category},
+                roles={"staff_role": d.staff_role, "alerts_role": d.alerts_role},
+            )
+        for problem in self.setup_problems:
+            log.warning("configuration: %s", problem)
+        await self.timers.start()
+        self.outbox.start()
+        self.started.set()
+        log.info("BountyBot ready in guild %s as %s", d.guild_id, self.user)
+
+    async def close(self) -> None:
+        if hasattr(self, "outbox"):
+            await self.outbox.stop()
+        if hasattr(self, "timers"):
+            self.timers.stop()
+        await super().close()
+        if hasattr(self, "db"):
+            await self.db.close()

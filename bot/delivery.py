@@ -1,0 +1,115 @@
+"""Outbox handlers for Discord: how each queued effect is carried out.
+
+Each handler is safe to run twice: channel creation looks for its marker first, and everything else
+either overwrites (permissions) or is keyed so that it is queued once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.changes import Changes
+from bot.config import Config
+from bot.domain.notices import Notice
+from bot.integrations.discord import DiscordAdapter, DiscordRejected, DiscordUnavailable, PrivateChannelSpec
+from bot.outbox import Outbox, PermanentFailure, RetryLater
+from bot.store import bounties
+
+Payload = dict[str, Any]
+
+
+def channel_name(bounty_id: int, exchange: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", exchange.lower()).strip("-")[:40] or "exchange"
+    return f"bounty-{bounty_id}-{slug}"
+
+
+def channel_marker(bounty_id: int) -> str:
+    return f"[bounty:{bounty_id}]"
+
+
+class DiscordDelivery:
+    def __init__(self, adapter: DiscordAdapter, changes: Changes, config: Config) -> None:
+        self.adapter = adapter
+        self.changes = changes
+        self.config = config
+
+    def register(self, outbox: Outbox) -> None:
+        handlers: dict[str, Callable[[Payload], Awaitable[Payload]]] = {
+            "bounty.create_channel": self.create_channel,
+            "bounty.post": self.post_to_bounty,
+            "bounty.access": self.access,
+            "bounty.intro_call": self.intro_call,
+            "staff.post": self.post_to_staff,
+        }
+        for kind, handler in handlers.items():
+            outbox.register(kind, self._guarded(handler))
+
+    @staticmethod
+    def _guarded(handler: Callable[[Payload], Awaitable[Payload]]) -> Callable[[Payload], Awaitable[Payload]]:
+        async def run(payload: Payload) -> Payload:
+            try:
+                return await handler(payload)
+            except DiscordRejected as exc:
+                raise PermanentFailure(str(exc)) from exc
+            except DiscordUnavailable:
+                raise  # retried with backoff by the outbox
+        return run
+
+    async def _bounty(self, payload: Payload):  # type: ignore[no-untyped-def]
+        bounty = await bounties.get(self.changes.db.conn, int(payload["bounty_id"]))
+        if bounty is None:
+            raise PermanentFailure(f"bounty {payload['bounty_id']} does not exist")
+        return bounty
+
+    async def create_channel(self, payload: Payload) -> Payload:
+        bounty = await self._bounty(payload)
+        if bounty.channel_id is not None:
+            return {"channel_id": bounty.channel_id}
+        members = await bounties.members(self.changes.db.conn, bounty.id)
+        marker = channel_marker(bounty.id)
+        spec = PrivateChannelSpec(
+            name=channel_name(bounty.id, bounty.exchange),
+            topic=f"Connector bounty #{bounty.id}: {bounty.exchange}. Managed by BountyBot. {marker}",
+            marker=marker,
+            category=self.config.discord.bounties_category,
+            member_ids=tuple(m.user_id for m in members),
+            role_names=(self.config.discord.staff_role,),
+        )
+        channel_id = await self.adapter.ensure_private_channel(spec)
+        async with self.changes.begin() as ch:
+            await bounties.set_channel(ch.tx, bounty.id, channel_id, ch.now)
+            await ch.audit("channel_created", actor_id=None, bounty_id=bounty.id, channel_id=channel_id)
+        return {"channel_id": channel_id}
+
+    async def post_to_bounty(self, payload: Payload) -> Payload:
+        bounty = await self._bounty(payload)
+        if bounty.channel_id is None:
+            raise RetryLater(f"bounty #{bounty.id} has no channel yet")
+        message_id = await self.adapter.post(bounty.channel_id, Notice.from_payload(payload["notice"]))
+        return {"message_id": message_id}
+
+    async def post_to_staff(self, payload: Payload) -> Payload:
+        channel = self.adapter.text_channel(self.config.discord.staff_alerts_channel)
+        if channel is None:
+            raise PermanentFailure(f"staff alerts channel {self.config.discord.staff_alerts_channel!r} not found")
+        message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
+        return {"message_id": message_id}
+
+    async def access(self, payload: Payload) -> Payload:
+        bounty = await self._bounty(payload)
+        if bounty.channel_id is None:
+            raise RetryLater(f"bounty #{bounty.id} has no channel yet")
+        await self.adapter.set_member_access(bounty.channel_id, int(payload["user_id"]), bool(payload["allow"]))
+        return {}
+
+    async def intro_call(self, payload: Payload) -> Payload:
+        bounty = await self._bounty(payload)
+        where = f"Discord: #{channel_name(bounty.id, bounty.exchange)}"
+        event_id = await self.adapter.ensure_external_event(
+            name=f"Intro call: {bounty.exchange} connector bounty",
+            description=f"Introduction call for connector bounty #{bounty.id} ({bounty.exchange}).",
+            start=int(payload["start"]), minutes=30, location=where, marker=channel_marker(bounty.id),
+        )
+        return {"event_id": event_id}

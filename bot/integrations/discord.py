@@ -1,0 +1,216 @@
+"""The one place that knows discord.py's REST side: channels, permission overwrites, messages, events.
+
+It knows nothing of bounties: it is asked for "a private channel with this marker, visible to these
+people" and answers with ids. Discord's refusals become :class:`DiscordRejected` (retrying cannot help);
+outages and rate limits become :class:`DiscordUnavailable` (retry later).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiohttp
+import discord
+
+from bot.domain.notices import COLORS, Notice
+
+log = logging.getLogger(__name__)
+
+CATEGORY_LIMIT = 50  # Discord allows 50 channels in one category
+
+
+class DiscordUnavailable(Exception):
+    """Discord could not be reached or asked us to wait; trying again later may work."""
+
+
+class DiscordRejected(Exception):
+    """Discord refused the request itself; trying again will not help."""
+
+
+@contextmanager
+def _translate() -> Iterator[None]:
+    try:
+        yield
+    except discord.Forbidden as exc:
+        raise DiscordRejected(f"missing permission: {exc.text or exc}") from exc
+    except discord.NotFound as exc:
+        raise DiscordRejected(f"not found: {exc.text or exc}") from exc
+    except discord.HTTPException as exc:
+        if exc.status == 429 or exc.status >= 500:
+            raise DiscordUnavailable(f"Discord answered {exc.status}") from exc
+        raise DiscordRejected(f"Discord refused the request ({exc.status}): {exc.text}") from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise DiscordUnavailable(f"Discord unreachable: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class PrivateChannelSpec:
+    name: str
+    topic: str
+    marker: str  # a unique string kept in the topic, to find the channel again after a lost response
+    category: str  # base name of the category; overflow categories are "<name> 2", "<name> 3", …
+    member_ids: tuple[int, ...]
+    role_names: tuple[str, ...]
+
+
+def render(notice: Notice) -> tuple[str | None, discord.Embed, discord.AllowedMentions]:
+    """A notice as message content (pings only), an embed, and the mentions allowed to ping."""
+    embed = discord.Embed(
+        title=notice.title[:256], description=notice.description[:4096] or None,
+        colour=COLORS.get(notice.tone, COLORS["info"]),
+    )
+    for f in notice.fields[:25]:
+        embed.add_field(name=f.name[:256], value=f.value[:1024] or "—", inline=f.inline)
+    if notice.footer:
+        embed.set_footer(text=notice.footer[:2048])
+    pings = " ".join(f"<@{uid}>" for uid in notice.ping_user_ids)
+    allowed = discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False,
+        users=[discord.Object(uid) for uid in notice.ping_user_ids],
+    )
+    return pings or None, embed, allowed
+
+
+class DiscordAdapter:
+    def __init__(self, client: discord.Client, guild_id: int) -> None:
+        self.client = client
+        self.guild_id = guild_id
+
+    @property
+    def guild(self) -> discord.Guild:
+        guild = self.client.get_guild(self.guild_id)
+        if guild is None:
+            raise DiscordUnavailable(f"the guild {self.guild_id} is not available yet")
+        return guild
+
+    # --- lookups by configured name or id --------------------------------------------------------
+
+    def text_channel(self, name_or_id: str) -> discord.TextChannel | None:
+        guild = self.guild
+        found = guild.get_channel(int(name_or_id)) if name_or_id.isdigit() else discord.utils.get(
+            guild.text_channels, name=name_or_id)
+        return found if isinstance(found, discord.TextChannel) else None
+
+    def category(self, name_or_id: str) -> discord.CategoryChannel | None:
+        guild = self.guild
+        if name_or_id.isdigit():
+            found = guild.get_channel(int(name_or_id))
+            return found if isinstance(found, discord.CategoryChannel) else None
+        return discord.utils.get(guild.categories, name=name_or_id)
+
+    def role(self, name_or_id: str) -> discord.Role | None:
+        guild = self.guild
+        return guild.get_role(int(name_or_id)) if name_or_id.isdigit() else discord.utils.get(
+            guild.roles, name=name_or_id)
+
+    def missing(self, channels: dict[str, str], categories: dict[str, str], roles: dict[str, str]) -> list[str]:
+        """Each configured channel, category or role that the guild does not have, named by its key."""
+        problems = []
+        for key, value in channels.items():
+            if self.text_channel(value) is None:
+                problems.append(f"[discord] {key}: no text channel {value!r} in {self.guild.name}")
+        for key, value in categories.items():
+            if self.category(value) is None:
+                problems.append(f"[discord] {key}: no category {value!r} in {self.guild.name}")
+        for key, value in roles.items():
+            if self.role(value) is None:
+                problems.append(f"[discord] {key}: no role {value!r} in {self.guild.name}")
+        return problems
+
+    # --- private channels ------------------------------------------------------------------------
+
+    def find_marked_channel(self, marker: str) -> discord.TextChannel | None:
+        return next((c for c in self.guild.text_channels if c.topic and marker in c.topic), None)
+
+    async def _category_with_room(self, base: str) -> discord.CategoryChannel:
+        guild = self.guild
+        numbered = [c for c in guild.categories if c.name == base or c.name.startswith(base + " ")]
+        for category in sorted(numbered, key=lambda c: c.position):
+            if len(category.channels) < CATEGORY_LIMIT:
+                return category
+        name = base if not numbered else f"{base} {len(numbered) + 1}"
+        overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
+            guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            guild.me: discord.PermissionOverwrite(view_channel=True, manage_channels=True, manage_permissions=True),
+        }
+        with _translate():
+            return await guild.create_category(name, overwrites=overwrites, reason="Bounty channels overflow")
+
+    async def ensure_private_channel(self, spec: PrivateChannelSpec) -> int:
+        """Create the channel, or find the one a previous attempt created; returns its id."""
+        if (existing := self.find_marked_channel(spec.marker)) is not None:
+            return existing.id
+        guild = self.guild
+        member_access = discord.PermissionOverwrite(
+            view_channel=True, send_messages=True, read_message_history=True, attach_files=True, embed_links=True,
+        )
+        overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
+            guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            guild.me: discord.PermissionOverwrite(
+                view_channel=True, send_messages=True, read_message_history=True, embed_links=True,
+                attach_files=True, manage_channels=True, manage_permissions=True,
+            ),
+        }
+        for name in spec.role_names:
+            role = self.role(name)
+            if role is None:
+                raise DiscordRejected(f"role {name!r} does not exist")
+            overwrites[role] = member_access
+        for uid in spec.member_ids:
+            overwrites[discord.Object(uid, type=discord.Member)] = member_access
+        category = await self._category_with_room(spec.category)
+        with _translate():
+            channel = await guild.create_text_channel(
+                spec.name, category=category, overwrites=overwrites, topic=spec.topic, reason=spec.marker,
+            )
+        return channel.id
+
+    async def set_member_access(self, channel_id: int, user_id: int, allow: bool) -> None:
+        channel = self.guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise DiscordRejected(f"channel {channel_id} no longer exists")
+        target = discord.Object(user_id, type=discord.Member)
+        overwrite = discord.PermissionOverwrite(
+            view_channel=True, send_messages=True, read_message_history=True, attach_files=True, embed_links=True,
+        ) if allow else None
+        with _translate():
+            await channel.set_permissions(target, overwrite=overwrite)
+
+    # --- messages and events ---------------------------------------------------------------------
+
+    async def post(self, channel_id: int, notice: Notice) -> int:
+        channel = self.guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise DiscordRejected(f"channel {channel_id} no longer exists")
+        content, embed, allowed = render(notice)
+        with _translate():
+            message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
+        return message.id
+
+    async def dm(self, user_id: int, notice: Notice) -> int:
+        content, embed, allowed = render(notice)
+        with _translate():
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            message = await user.send(content=content, embed=embed, allowed_mentions=allowed)
+        return message.id
+
+    async def ensure_external_event(
+        self, *, name: str, description: str, start: int, minutes: int, location: str, marker: str
+    ) -> int:
+        guild = self.guild
+        for event in guild.scheduled_events:
+            if event.description and marker in event.description:
+                return event.id
+        start_at = datetime.fromtimestamp(start, UTC)
+        end_at = datetime.fromtimestamp(start + minutes * 60, UTC)
+        with _translate():
+            event = await guild.create_scheduled_event(
+                name=name[:100], description=f"{description}\n\n{marker}"[:1000], start_time=start_at,
+                end_time=end_at, entity_type=discord.EntityType.external, location=location[:100],
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
+        return event.id

@@ -1,0 +1,62 @@
+"""Embeds for bounty commands: presentation only, built from what the services return."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.domain import notices
+from bot.domain.lifecycle import PAID, PROCESS_PHASE, State
+from bot.domain.models import Bounty, MemberRole
+from bot.domain.notices import COLORS, ts
+from bot.domain.timeline import PHASE_TITLES
+from bot.services.bounties import BountyStatus
+
+_PAYMENT = {
+    State.INTAKE: "Not yet due: the technical review comes first.",
+    State.REVIEW: "Not yet due: the technical review is in progress.",
+    State.AWAITING_PAYMENT: "Awaiting payment: option A (USDC/USDT on-chain) or option B (escrow).",
+    State.CANCELLED: "None due: the bounty was cancelled.",
+    State.REFUNDED: "Refunded.",
+}
+
+
+def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:  # type: ignore[type-arg]
+    b = status.bounty
+    phase = PROCESS_PHASE[b.state]
+    phase_text = PHASE_TITLES[phase] if phase else b.state.label.capitalize()
+    embed = discord.Embed(
+        title=f"Bounty #{b.id} · {b.exchange}",
+        description=f"**{b.state.label.capitalize()}** ({phase_text}) since {ts(b.state_since)}"
+        + (f" · <#{b.channel_id}>" if b.channel_id else ""),
+        colour=COLORS["alert"] if b.state in (State.CANCELLED, State.REFUNDED, State.REJECTED) else COLORS["info"],
+    )
+    embed.add_field(name="Timeline against targets",
+                    value="\n".join(notices.timeline_lines(status.periods, targets, status.now)), inline=False)
+    payment = _PAYMENT.get(b.state) or (f"Funded: {b.fee_usd:,} USD." if b.state in PAID else "Paid.")
+    embed.add_field(name=f"Payment · {b.fee_usd:,} USDC/USDT", value=payment, inline=False)
+    embed.add_field(name="Technical review", value=notices.review_summary(b, status.review), inline=False)
+    embed.add_field(name="Checklist", value="Starts when a developer is assigned.", inline=True)
+    embed.add_field(name="Open bugs", value="None.", inline=True)
+    embed.add_field(name="Governance", value="Not started.", inline=True)
+    lead = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.LEAD]
+    others = [f"<@{m.user_id}>" for m in status.members if m.role is not MemberRole.LEAD]
+    embed.add_field(name="Members", value=f"Lead: {', '.join(lead) or '—'}"
+                    + (f"\nTeam: {', '.join(others)}" if others else ""), inline=False)
+    embed.set_footer(text=f"{b.form.exchange_type.label} · {', '.join(s.label for s in b.form.subtypes)}")
+    return embed
+
+
+def list_embed(found: list[Bounty], state: State | None) -> discord.Embed:
+    title = f"Bounties in {state.label}" if state else "All bounties"
+    lines = [
+        f"**#{b.id} {b.exchange}** · {b.state.label} since {ts(b.state_since)}"
+        + (f" · <#{b.channel_id}>" if b.channel_id else "")
+        for b in found
+    ]
+    text = ""
+    for shown, line in enumerate(lines):
+        if len(text) + len(line) > 3900:
+            text += f"\n…and {len(lines) - shown} more; filter with the `phase` option."
+            break
+        text += line + "\n"
+    return discord.Embed(title=f"{title} ({len(found)})", description=text or "None.", colour=COLORS["neutral"])
