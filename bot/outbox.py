@@ -48,6 +48,8 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._waiters: dict[str, list[asyncio.Future[OutboxItem]]] = {}
+        # One drain at a time: the worker and a caller draining by hand must never deliver an item twice.
+        self._drain_lock = asyncio.Lock()
         self.delivered = 0
         changes.on_outbox = self.wake
         clock.on_jump(self.wake)
@@ -112,13 +114,14 @@ class Outbox:
     async def drain(self) -> int:
         """Deliver every item due now. Returns how many were delivered."""
         delivered = 0
-        while True:
-            self._wake.clear()
-            items = await store.due(self.changes.db.conn, self.clock.now())
-            if not items:
-                return delivered
-            for item in items:
-                delivered += await self._deliver(item)
+        async with self._drain_lock:
+            while True:
+                self._wake.clear()
+                items = await store.due(self.changes.db.conn, self.clock.now())
+                if not items:
+                    return delivered
+                for item in items:
+                    delivered += await self._deliver(item)
 
     async def _deliver(self, item: OutboxItem) -> int:
         handler = self.handlers.get(item.kind)

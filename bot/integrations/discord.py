@@ -170,15 +170,25 @@ class DiscordAdapter:
         return channel.id
 
     async def set_member_access(self, channel_id: int, user_id: int, allow: bool) -> None:
+        """Give one person the channel (an overwrite for them), or take it away (delete their overwrite)."""
         channel = self.guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise DiscordRejected(f"channel {channel_id} no longer exists")
-        target = discord.Object(user_id, type=discord.Member)
-        overwrite = discord.PermissionOverwrite(
-            view_channel=True, send_messages=True, read_message_history=True, attach_files=True, embed_links=True,
-        ) if allow else None
+        # The person may not be in the member cache (no members intent), so address the overwrite by id.
+        http = self.client.http
         with _translate():
-            await channel.set_permissions(target, overwrite=overwrite)
+            if allow:
+                grant = discord.PermissionOverwrite(
+                    view_channel=True, send_messages=True, read_message_history=True, attach_files=True,
+                    embed_links=True,
+                )
+                allow_bits, deny_bits = grant.pair()
+                # Sent as integers, the type Discord's OpenAPI description gives these fields.
+                await http.edit_channel_permissions(
+                    channel_id, user_id, allow_bits.value, deny_bits.value, 1  # type: ignore[arg-type]
+                )
+            else:
+                await http.delete_channel_permissions(channel_id, user_id)
 
     # --- messages and events ---------------------------------------------------------------------
 

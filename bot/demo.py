@@ -1,0 +1,171 @@
+"""`bountybot demo`: the lifecycle so far, played against the local sandbox, printing what each person sees.
+
+Everything is real: the bot is the production `BountyBot`, discord.py talks HTTP and websocket to the
+sandbox on 127.0.0.1, and every request is checked against Discord's OpenAPI description.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from bot.clock import ManualClock
+from bot.sandbox.discord import spec
+from bot.sandbox.discord.server import DiscordSandbox
+from bot.sandbox.discord.users import Outcome, Reply, SandboxUser, add_user
+from bot.sandbox.harness import running_bot, sandbox_config
+
+
+class Narrator:
+    def __init__(self, quiet: bool, sandbox: DiscordSandbox) -> None:
+        self.quiet = quiet
+        self.state = sandbox.state
+
+    def humanize(self, text: str) -> str:
+        """Render mentions and timestamps the way a Discord client would show them."""
+        def user(m: re.Match[str]) -> str:
+            found = self.state.users.get(m.group(1))
+            return f"@{found['global_name']}" if found else m.group(0)
+
+        def channel(m: re.Match[str]) -> str:
+            found = self.state.channels.get(m.group(1))
+            return f"#{found.get('name', 'dm')}" if found else m.group(0)
+
+        def stamp(m: re.Match[str]) -> str:
+            return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(m.group(1))))
+
+        text = re.sub(r"<@!?(\d+)>", user, text)
+        text = re.sub(r"<#(\d+)>", channel, text)
+        return re.sub(r"<t:(\d+)(?::\w)?>", stamp, text)
+
+    def step(self, text: str) -> None:
+        if not self.quiet:
+            print(f"\n━━ {text}")
+
+    def sees(self, who: SandboxUser | str, reply: Reply, where: str = "") -> None:
+        if self.quiet:
+            return
+        name = who if isinstance(who, str) else who.name
+        privacy = " (only they see it)" if reply.ephemeral else ""
+        print(f"  {name} sees{(' in ' + where) if where else ''}{privacy}:")
+        for line in self.humanize(reply.text).splitlines():
+            for wrapped in textwrap.wrap(line, 100) or [""]:
+                print(f"    │ {wrapped}")
+        for button in reply.buttons:
+            print(f"    │ [button: {button.get('label')}]")
+
+    def modal(self, who: SandboxUser, outcome: Outcome) -> None:
+        if self.quiet or outcome.modal is None:
+            return
+        modal = outcome.modal
+        print(f"  {who.name} sees a form, \"{modal['title']}\":")
+        for component in modal["components"]:
+            inner = component.get("component") or component.get("components", [{}])[0]
+            label = component.get("label") or inner.get("label") or inner.get("custom_id")
+            print(f"    │ {label}")
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            print(f"  {text}")
+
+
+async def run_demo(quiet: bool = False) -> int:
+    started = time.perf_counter()
+    sandbox = DiscordSandbox(validate=spec.available())
+    say = Narrator(quiet, sandbox)
+    await sandbox.start()
+    clock = ManualClock(int(time.time()))
+    exchange = add_user(sandbox, "Erin (Backpack)")
+    teammate = add_user(sandbox, "Tom (Backpack)")
+    staff = add_user(sandbox, "Sam (Foundation)", roles=("hummingbot-foundation",))
+    outsider = add_user(sandbox, "Olga (community)")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = sandbox_config(sandbox, Path(tmp) / "demo.db")
+            async with running_bot(config, clock=clock) as bot:
+                say.step("The bot connects to the sandbox Discord and registers its commands")
+                say.note(f"commands: {', '.join('/' + name for name in sorted(sandbox.state.commands))}")
+                if bot.setup_problems:
+                    say.note("configuration problems: " + "; ".join(bot.setup_problems))
+
+                say.step("Olga tries /bounty start in #general")
+                wrong = await outsider.run("bounty start", channel="general")
+                say.sees(outsider, wrong.reply)
+
+                say.step("Erin runs /bounty start in #developer")
+                opened = await exchange.run("bounty start", channel="developer")
+                say.modal(exchange, opened)
+                intro = time.strftime("%Y-%m-%d %H:%M", time.gmtime(clock.now() + 3 * 86400))
+                step1 = await exchange.submit(opened, {
+                    "exchange": "Backpack", "website": "https://backpack.exchange",
+                    "subtypes": ["spot", "perpetual"], "contact": "Erin, erin@backpack.exchange",
+                    "timeline": f"Live before the next release. Intro call {intro} UTC",
+                })
+                say.sees(exchange, step1.reply)
+                opened2 = await exchange.click(step1.reply, "Continue: technical details")
+                say.modal(exchange, opened2)
+                done = await exchange.submit(opened2, {
+                    "api_docs": "https://docs.backpack.exchange/rest\nhttps://docs.backpack.exchange/ws",
+                    "auth_method": "ED25519 signed requests", "rate_limits": "1200 requests per minute per IP",
+                    "testnet_url": "none", "special_features": "Sub-accounts",
+                })
+                say.sees(exchange, done.reply)
+
+                bounty = await bot.services.bounties.status(
+                    _actor(staff), 1, None)
+                channel_id = str(bounty.bounty.channel_id)
+                channel = sandbox.state.channels[channel_id]
+                say.step(f"The private channel #{channel['name']}")
+                people = {p.name: p.can_view(channel_id) for p in (exchange, teammate, staff, outsider)}
+                say.note("who can see it: " + ", ".join(f"{n}: {'yes' if v else 'no'}" for n, v in people.items()))
+                for message in sandbox.state.messages[channel_id]:
+                    say.sees("Erin and staff", Reply(message), f"#{channel['name']}")
+                for event in sandbox.state.events.values():
+                    say.note(f"scheduled event: {event['name']} at {event['scheduled_start_time']}")
+
+                say.step("Olga asks for the bounty's status")
+                refused = await outsider.run("bounty status", channel="general", bounty=1)
+                say.sees(outsider, refused.reply)
+
+                say.step("Sam (staff) records the technical review")
+                for item in ("api_docs", "authentication", "rate_limits", "special_features"):
+                    await staff.run("bounty review", channel=int(channel_id), item=item, result="ok")
+                last = await staff.run("bounty review", channel=int(channel_id), item="testnet", result="ok",
+                                       note="Production API with small amounts")
+                say.sees(staff, last.reply)
+
+                say.step("Erin adds Tom to the bounty")
+                added = await exchange.run("bounty members add", channel=int(channel_id), member=teammate)
+                say.sees(exchange, added.reply)
+                await bot.outbox.drain()
+                say.note(f"Tom can see the channel now: {'yes' if teammate.can_view(channel_id) else 'no'}")
+
+                say.step("Eight days pass without payment")
+                clock.advance(8 * 86400)
+                await bot.timers.run_due()
+                await bot.outbox.drain()
+                alerts = sandbox.state.messages[sandbox.state.channel_named("staff-alerts")["id"]]
+                say.sees("staff", Reply(alerts[-1]), "#staff-alerts")
+
+                say.step("Erin checks the status")
+                status = await exchange.run("bounty status", channel=int(channel_id))
+                say.sees(exchange, status.reply)
+                violations = list(sandbox.violations)
+    finally:
+        await sandbox.stop()
+    elapsed = time.perf_counter() - started
+    checked = "validated against Discord's OpenAPI description" if sandbox.validator else "not validated (spec missing)"
+    print(f"\nDemo complete in {elapsed:.1f}s: {len(sandbox.requests)} Discord requests, {checked}; "
+          f"{len(violations)} violation(s).")
+    for violation in violations:
+        print(f"  - {violation[:300]}")
+    return 0 if not violations else 1
+
+
+def _actor(user: SandboxUser):  # type: ignore[no-untyped-def]
+    from bot.domain.access import Actor
+
+    return Actor(user.id, is_staff=True)

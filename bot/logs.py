@@ -1,0 +1,43 @@
+"""Logging, configured once. A filter scrubs every configured secret from every record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+
+
+class SecretFilter(logging.Filter):
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 4]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        changed = False
+        for secret in self.secrets:
+            if secret in message:
+                message = message.replace(secret, REDACTED)
+                changed = True
+            if record.exc_text and secret in record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, REDACTED)
+        if changed:
+            record.msg, record.args = message, None
+        return True
+
+
+def configure(level: str, secrets: Iterable[str]) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # discord.py's own loggers are chatty at INFO; keep them at WARNING unless debugging.
+    if level != "DEBUG":
+        logging.getLogger("discord").setLevel(logging.WARNING)
