@@ -16,10 +16,10 @@ from bot.domain.models import ExchangeType, IntakeForm, SubType
 
 LIMITS = {
     "exchange": (2, 64),
-    "website": (8, 200),
+    "website": (1, 200),
     "contact": (3, 200),
     "timeline": (0, 300),
-    "api_docs": (8, 600),
+    "api_docs": (1, 600),
     "auth_method": (2, 200),
     "rate_limits": (2, 300),
     "testnet_url": (0, 200),
@@ -70,8 +70,10 @@ class TechnicalAnswers:
 def _length(problems: list[str], key: str, value: str) -> None:
     low, high = LIMITS[key]
     label = FIELD_LABELS[key]
-    if len(value) < low:
+    if not value and low:
         problems.append(f"{label}: required, at least {low} characters." if low > 1 else f"{label}: required.")
+    elif len(value) < low:
+        problems.append(f"{label}: too short, at least {low} characters.")
     elif len(value) > high:
         problems.append(f"{label}: at most {high} characters (you gave {len(value)}); shorten it.")
 
