@@ -50,7 +50,7 @@ class BountyBot(commands.Bot):
     services: Services
     adapter: DiscordAdapter
 
-    def __init__(self, config: Config, *, clock: Clock | None = None) -> None:
+    def __init__(self, config: Config, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0) -> None:
         point_discord_at(config)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -60,6 +60,8 @@ class BountyBot(commands.Bot):
             # Nothing the bot sends pings anyone unless that message explicitly allows it.
             allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False,
+            # discord.py waits this long after the last GUILD_CREATE before READY; one guild needs little.
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.config = config
         self.clock: Clock = clock or SystemClock()

@@ -126,11 +126,11 @@ class DiscordAdapter:
     def find_marked_channel(self, marker: str) -> discord.TextChannel | None:
         return next((c for c in self.guild.text_channels if c.topic and marker in c.topic), None)
 
-    async def _category_with_room(self, base: str) -> discord.CategoryChannel:
+    async def _category_with_room(self, base: str, full: set[int]) -> discord.CategoryChannel:
         guild = self.guild
         numbered = [c for c in guild.categories if c.name == base or c.name.startswith(base + " ")]
         for category in sorted(numbered, key=lambda c: c.position):
-            if len(category.channels) < CATEGORY_LIMIT:
+            if len(category.channels) < CATEGORY_LIMIT and category.id not in full:
                 return category
         name = base if not numbered else f"{base} {len(numbered) + 1}"
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
@@ -162,12 +162,21 @@ class DiscordAdapter:
             overwrites[role] = member_access
         for uid in spec.member_ids:
             overwrites[discord.Object(uid, type=discord.Member)] = member_access
-        category = await self._category_with_room(spec.category)
-        with _translate():
-            channel = await guild.create_text_channel(
-                spec.name, category=category, overwrites=overwrites, topic=spec.topic, reason=spec.marker,
-            )
-        return channel.id
+        full: set[int] = set()
+        for _ in range(3):
+            category = await self._category_with_room(spec.category, full)
+            try:
+                with _translate():
+                    channel = await guild.create_text_channel(
+                        spec.name, category=category, overwrites=overwrites, topic=spec.topic, reason=spec.marker,
+                    )
+                return channel.id
+            except DiscordRejected as exc:
+                # Our view of the category was stale (channels made while we were away): try the next one.
+                if "Maximum number of channels in category" not in str(exc):
+                    raise
+                full.add(category.id)
+        raise DiscordUnavailable("every bounties category was full; will try again")
 
     async def set_member_access(self, channel_id: int, user_id: int, allow: bool) -> None:
         """Give one person the channel (an overwrite for them), or take it away (delete their overwrite)."""

@@ -29,7 +29,7 @@ def sandbox_config(sandbox: DiscordSandbox, database: Path, **sections: dict[str
 @contextlib.asynccontextmanager
 async def running_bot(config: Config, *, clock: Clock | None = None, timeout: float = 15.0) -> AsyncIterator[BountyBot]:
     """Log in, connect, wait until the bot has started its timers and outbox; close on exit."""
-    bot = BountyBot(config, clock=clock)
+    bot = BountyBot(config, clock=clock, guild_ready_timeout=0.05)
     task: asyncio.Task[None] | None = None
     try:
         await bot.login(config.discord_token.get())

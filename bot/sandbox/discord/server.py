@@ -184,6 +184,12 @@ class DiscordSandbox:
     def heal(self) -> None:
         self.failures.clear()
 
+    async def create_channel(self, name: str, kind: int, *, parent_id: str | None = None) -> dict[str, Any]:
+        """A channel made by someone else (a server admin), announced to the bot like Discord does."""
+        channel = self.state.new_channel(name, kind, parent_id=parent_id)
+        await self.dispatch("CHANNEL_CREATE", channel)
+        return channel
+
     # --- gateway ---------------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -388,8 +394,8 @@ class DiscordSandbox:
     def _resolve_mentions(self, content: str, allowed: dict[str, Any] | None) -> dict[str, Any]:
         """Who a message actually pings, following Discord's allowed_mentions rules."""
         parse = set(allowed.get("parse", [])) if allowed is not None else {"users", "roles", "everyone"}
-        allowed_users = set(allowed.get("users", [])) if allowed is not None else set()
-        allowed_roles = set(allowed.get("roles", [])) if allowed is not None else set()
+        allowed_users = {str(u) for u in allowed.get("users", [])} if allowed is not None else set()
+        allowed_roles = {str(r) for r in allowed.get("roles", [])} if allowed is not None else set()
         users = []
         for uid in _MENTION_RE.findall(content):
             if uid in self.state.users and ("users" in parse or uid in allowed_users):
