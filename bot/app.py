@@ -80,7 +80,7 @@ class BountyBot(commands.Bot):
         ctx = ServiceContext(self.config, self.clock, self.changes, self.outbox)
         self.services = Services(intake=IntakeService(ctx), bounties=BountyService(ctx))
 
-        async def overrun(ch, timer):  # type: ignore[no-untyped-def]
+        async def overrun(ch, timer):
             await on_phase_overrun(self.config, ch, timer)
 
         self.timers.register(PHASE_OVERRUN, overrun)

@@ -26,9 +26,7 @@ class Change:
     outbox_added: bool = False
     audit_ids: list[int] = field(default_factory=list)
 
-    async def audit(
-        self, action: str, *, actor_id: int | None, bounty_id: int | None, **detail: object
-    ) -> None:
+    async def audit(self, action: str, *, actor_id: int | None, bounty_id: int | None, **detail: object) -> None:
         self.audit_ids.append(
             await audit.append(
                 self.tx, at=self.now, actor_id=actor_id, bounty_id=bounty_id, action=action, detail=detail

@@ -42,13 +42,15 @@ async def _migrate(config: Config) -> int:
     return 0
 
 
-async def _backup(config: Config, target: Path) -> int:
+def _backup_refusal(config: Config, target: Path) -> str | None:
     if not config.database_path.exists():
-        print(f"There is no database at {config.database_path} to back up.", file=sys.stderr)
-        return 2
+        return f"There is no database at {config.database_path} to back up."
     if target.exists():
-        print(f"{target} already exists; choose a new file name so no backup is overwritten.", file=sys.stderr)
-        return 2
+        return f"{target} already exists; choose a new file name so no backup is overwritten."
+    return None
+
+
+async def _backup(config: Config, target: Path) -> int:
     db = await open_database(config.database_path)
     try:
         await db.backup(target)
@@ -103,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         ("backup", "copy the database with SQLite's online backup"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--config", type=Path, default=Path("config.toml"), help="configuration file (default config.toml)")
+        p.add_argument(
+            "--config", type=Path, default=Path("config.toml"), help="configuration file (default config.toml)"
+        )
         if name == "backup":
             p.add_argument("path", type=Path, help="where to write the backup")
     demo = sub.add_parser("demo", help="play the bounty lifecycle against the local sandbox (no token needed)")
@@ -125,10 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(config))
     if args.command == "backup":
+        if refusal := _backup_refusal(config, args.path):
+            print(refusal, file=sys.stderr)
+            return 2
         return asyncio.run(_backup(config, args.path))
     if not config.discord_token:
-        print("DISCORD_TOKEN is not set: export the bot's token in the environment (never in config.toml).",
-              file=sys.stderr)
+        print(
+            "DISCORD_TOKEN is not set: export the bot's token in the environment (never in config.toml).",
+            file=sys.stderr,
+        )
         return 2
     return asyncio.run(_run(config))
 

@@ -97,9 +97,7 @@ class Config:
     sla: SlaConfig = field(default_factory=SlaConfig)
     updates: UpdatesConfig = field(default_factory=UpdatesConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
-    phase_target_days: Mapping[ProcessPhase, int] = field(
-        default_factory=lambda: dict(DEFAULT_PHASE_TARGET_DAYS)
-    )
+    phase_target_days: Mapping[ProcessPhase, int] = field(default_factory=lambda: dict(DEFAULT_PHASE_TARGET_DAYS))
     log_level: str = "INFO"
     discord_token: Secret = field(default_factory=lambda: Secret(""))
 
@@ -294,9 +292,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            [f"{path}: file not found (copy config.example.toml to {path.name} and edit it)"]
-        ) from None
+        raise ConfigError([f"{path}: file not found (copy config.example.toml to {path.name} and edit it)"]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
     try:

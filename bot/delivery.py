@@ -55,9 +55,10 @@ class DiscordDelivery:
                 raise PermanentFailure(str(exc)) from exc
             except DiscordUnavailable:
                 raise  # retried with backoff by the outbox
+
         return run
 
-    async def _bounty(self, payload: Payload):  # type: ignore[no-untyped-def]
+    async def _bounty(self, payload: Payload):
         bounty = await bounties.get(self.changes.db.conn, int(payload["bounty_id"]))
         if bounty is None:
             raise PermanentFailure(f"bounty {payload['bounty_id']} does not exist")
@@ -110,6 +111,9 @@ class DiscordDelivery:
         event_id = await self.adapter.ensure_external_event(
             name=f"Intro call: {bounty.exchange} connector bounty",
             description=f"Introduction call for connector bounty #{bounty.id} ({bounty.exchange}).",
-            start=int(payload["start"]), minutes=30, location=where, marker=channel_marker(bounty.id),
+            start=int(payload["start"]),
+            minutes=30,
+            location=where,
+            marker=channel_marker(bounty.id),
         )
         return {"event_id": event_id}

@@ -26,6 +26,7 @@ class Narrator:
 
     def humanize(self, text: str) -> str:
         """Render mentions and timestamps the way a Discord client would show them."""
+
         def user(m: re.Match[str]) -> str:
             found = self.state.users.get(m.group(1))
             return f"@{found['global_name']}" if found else m.group(0)
@@ -61,7 +62,7 @@ class Narrator:
         if self.quiet or outcome.modal is None:
             return
         modal = outcome.modal
-        print(f"  {who.name} sees a form, \"{modal['title']}\":")
+        print(f'  {who.name} sees a form, "{modal["title"]}":')
         for component in modal["components"]:
             inner = component.get("component") or component.get("components", [{}])[0]
             label = component.get("label") or inner.get("label") or inner.get("custom_id")
@@ -99,23 +100,32 @@ async def run_demo(quiet: bool = False) -> int:
                 opened = await exchange.run("bounty start", channel="developer")
                 say.modal(exchange, opened)
                 intro = time.strftime("%Y-%m-%d %H:%M", time.gmtime(clock.now() + 3 * 86400))
-                step1 = await exchange.submit(opened, {
-                    "exchange": "Backpack", "website": "https://backpack.exchange",
-                    "subtypes": ["spot", "perpetual"], "contact": "Erin, erin@backpack.exchange",
-                    "timeline": f"Live before the next release. Intro call {intro} UTC",
-                })
+                step1 = await exchange.submit(
+                    opened,
+                    {
+                        "exchange": "Backpack",
+                        "website": "https://backpack.exchange",
+                        "subtypes": ["spot", "perpetual"],
+                        "contact": "Erin, erin@backpack.exchange",
+                        "timeline": f"Live before the next release. Intro call {intro} UTC",
+                    },
+                )
                 say.sees(exchange, step1.reply)
                 opened2 = await exchange.click(step1.reply, "Continue: technical details")
                 say.modal(exchange, opened2)
-                done = await exchange.submit(opened2, {
-                    "api_docs": "https://docs.backpack.exchange/rest\nhttps://docs.backpack.exchange/ws",
-                    "auth_method": "ED25519 signed requests", "rate_limits": "1200 requests per minute per IP",
-                    "testnet_url": "none", "special_features": "Sub-accounts",
-                })
+                done = await exchange.submit(
+                    opened2,
+                    {
+                        "api_docs": "https://docs.backpack.exchange/rest\nhttps://docs.backpack.exchange/ws",
+                        "auth_method": "ED25519 signed requests",
+                        "rate_limits": "1200 requests per minute per IP",
+                        "testnet_url": "none",
+                        "special_features": "Sub-accounts",
+                    },
+                )
                 say.sees(exchange, done.reply)
 
-                bounty = await bot.services.bounties.status(
-                    _actor(staff), 1, None)
+                bounty = await bot.services.bounties.status(_actor(staff), 1, None)
                 channel_id = str(bounty.bounty.channel_id)
                 channel = sandbox.state.channels[channel_id]
                 say.step(f"The private channel #{channel['name']}")
@@ -133,8 +143,13 @@ async def run_demo(quiet: bool = False) -> int:
                 say.step("Sam (staff) records the technical review")
                 for item in ("api_docs", "authentication", "rate_limits", "special_features"):
                     await staff.run("bounty review", channel=int(channel_id), item=item, result="ok")
-                last = await staff.run("bounty review", channel=int(channel_id), item="testnet", result="ok",
-                                       note="Production API with small amounts")
+                last = await staff.run(
+                    "bounty review",
+                    channel=int(channel_id),
+                    item="testnet",
+                    result="ok",
+                    note="Production API with small amounts",
+                )
                 say.sees(staff, last.reply)
 
                 say.step("Erin adds Tom to the bounty")
@@ -158,14 +173,16 @@ async def run_demo(quiet: bool = False) -> int:
         await sandbox.stop()
     elapsed = time.perf_counter() - started
     checked = "validated against Discord's OpenAPI description" if sandbox.validator else "not validated (spec missing)"
-    print(f"\nDemo complete in {elapsed:.1f}s: {len(sandbox.requests)} Discord requests, {checked}; "
-          f"{len(violations)} violation(s).")
+    print(
+        f"\nDemo complete in {elapsed:.1f}s: {len(sandbox.requests)} Discord requests, {checked}; "
+        f"{len(violations)} violation(s)."
+    )
     for violation in violations:
         print(f"  - {violation[:300]}")
     return 0 if not violations else 1
 
 
-def _actor(user: SandboxUser):  # type: ignore[no-untyped-def]
+def _actor(user: SandboxUser):
     from bot.domain.access import Actor
 
     return Actor(user.id, is_staff=True)

@@ -75,7 +75,7 @@ class Outbox:
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: exponential, capped, with full jitter on the upper half."""
-        ceiling = min(self.config.max_delay_seconds, self.config.base_delay_seconds * (2 ** attempts))
+        ceiling = min(self.config.max_delay_seconds, self.config.base_delay_seconds * (2**attempts))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
     async def wait_for(self, key: str, timeout: float) -> OutboxItem | None:
@@ -142,7 +142,7 @@ class Outbox:
             async with conn_tx() as tx:
                 await store.mark_failed(tx, item.id, str(exc), self.clock.now(), dead=True)
             return 0
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any other failure is retried, never lost
             attempts = item.attempts + 1
             dead = attempts >= self.config.max_attempts
             delay = self.backoff(item.attempts)
@@ -155,7 +155,9 @@ class Outbox:
                 "; giving up" if dead else f"; retrying in {delay:.0f}s",
             )
             async with conn_tx() as tx:
-                await store.mark_failed(tx, item.id, f"{type(exc).__name__}: {exc}", self.clock.now() + round(delay), dead=dead)
+                await store.mark_failed(
+                    tx, item.id, f"{type(exc).__name__}: {exc}", self.clock.now() + round(delay), dead=dead
+                )
             return 0
         async with conn_tx() as tx:
             await store.mark_done(tx, item.id, result, self.clock.now())

@@ -102,7 +102,9 @@ class Timers:
                 else:
                     await handler(ch, row)
         except Exception:
-            log.exception("timer %s (%s, %s) failed; retrying in %ss", row.id, row.kind, row.subject, _RETRY_FAILED_AFTER)
+            log.exception(
+                "timer %s (%s, %s) failed; retrying in %ss", row.id, row.kind, row.subject, _RETRY_FAILED_AFTER
+            )
             async with self.changes.db.transaction() as tx:
                 await store.postpone(tx, row.id, self.clock.now() + _RETRY_FAILED_AFTER)
             return 0

@@ -31,7 +31,7 @@ class AccessDenied(app_commands.CheckFailure):
 
 def actor_for(interaction: discord.Interaction[Any]) -> Actor:
     """Who is asking: staff means holding the configured staff role, whatever Discord permissions they have."""
-    bot: BountyBot = interaction.client  # type: ignore[assignment]
+    bot: BountyBot = interaction.client
     staff = bot.config.discord.staff_role
     roles = getattr(interaction.user, "roles", [])
     is_staff = any(r.name == staff or str(r.id) == staff for r in roles)

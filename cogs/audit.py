@@ -21,18 +21,29 @@ class AuditCog(commands.Cog):
     def __init__(self, bot: BountyBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="audit", description="The audit trail of a bounty (staff)", extras={"access": Access.STAFF})
+    @app_commands.command(
+        name="audit", description="The audit trail of a bounty (staff)", extras={"access": Access.STAFF}
+    )
     @app_commands.describe(bounty="Bounty number (defaults to this channel's bounty)")
-    async def audit(self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None) -> None:
-        found, entries = await self.bot.services.bounties.audit_trail(actor_for(interaction), bounty, interaction.channel_id)
+    async def audit(
+        self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
+    ) -> None:
+        found, entries = await self.bot.services.bounties.audit_trail(
+            actor_for(interaction), bounty, interaction.channel_id
+        )
         lines = []
         for e in entries[-40:]:
             who = f"<@{e.actor_id}>" if e.actor_id else "BountyBot"
             detail = {k: v for k, v in e.detail.items() if k != "form"}
             lines.append(f"{ts(e.at, 'f')} · {who} · **{e.action}** {clip(json.dumps(detail), 120) if detail else ''}")
-        embed = discord.Embed(title=f"Audit trail · bounty #{found.id} {found.exchange}",
-                              description=clip("\n".join(lines) or "Empty.", 4000), colour=COLORS["neutral"])
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        embed = discord.Embed(
+            title=f"Audit trail · bounty #{found.id} {found.exchange}",
+            description=clip("\n".join(lines) or "Empty.", 4000),
+            colour=COLORS["neutral"],
+        )
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
 
 
 async def setup(bot: BountyBot) -> None:

@@ -22,8 +22,13 @@ TECHNICAL = {
 }
 
 
-async def start_bounty(user: SandboxUser, *, channel: str = "developer", exchange: dict[str, Any] | None = None,
-                       technical: dict[str, Any] | None = None) -> Outcome:
+async def start_bounty(
+    user: SandboxUser,
+    *,
+    channel: str = "developer",
+    exchange: dict[str, Any] | None = None,
+    technical: dict[str, Any] | None = None,
+) -> Outcome:
     """Run the whole intake; returns the final outcome (the reply after modal 2, or the first refusal)."""
     opened = await user.run("bounty start", channel=channel)
     if opened.modal is None:

@@ -19,14 +19,24 @@ def leaves(bot: BountyBot) -> list[app_commands.Command]:  # type: ignore[type-a
     return found
 
 
-async def test_every_extension_loads_and_every_command_declares_its_access(bot: BountyBot,
-                                                                           sandbox: DiscordSandbox) -> None:
+async def test_every_extension_loads_and_every_command_declares_its_access(
+    bot: BountyBot, sandbox: DiscordSandbox
+) -> None:
     assert set(bot.extensions) == set(EXTENSIONS)
     commands = leaves(bot)
     names = [c.qualified_name for c in commands]
     assert len(names) == len(set(names))
-    assert {"bounty start", "bounty status", "bounty list", "bounty review", "bounty members add",
-            "bounty members remove", "bounty cancel", "bounty advance", "audit"} <= set(names)
+    assert {
+        "bounty start",
+        "bounty status",
+        "bounty list",
+        "bounty review",
+        "bounty members add",
+        "bounty members remove",
+        "bounty cancel",
+        "bounty advance",
+        "audit",
+    } <= set(names)
     for command in commands:
         assert command.description and command.description != "…", command.qualified_name
         assert isinstance(command.extras.get("access"), Access), f"{command.qualified_name} has no access decision"

@@ -36,14 +36,18 @@ async def started(bot: BountyBot, people: People) -> int:
 def texts(sandbox: DiscordSandbox, channel_id: int | str) -> list[str]:
     out = []
     for m in sandbox.state.messages[str(channel_id)]:
-        out.append(" ".join([m["content"]] + [str(e.get("title", "")) + " " + str(e.get("description", ""))
-                                             for e in m["embeds"]]))
+        out.append(
+            " ".join(
+                [m["content"]] + [str(e.get("title", "")) + " " + str(e.get("description", "")) for e in m["embeds"]]
+            )
+        )
     return out
 
 
 @pytest.mark.parametrize(("command", "options"), STAFF_ONLY)
-async def test_staff_commands_are_refused_to_everyone_else(bot: BountyBot, people: People, command: str,
-                                                           options: dict[str, Any]) -> None:
+async def test_staff_commands_are_refused_to_everyone_else(
+    bot: BountyBot, people: People, command: str, options: dict[str, Any]
+) -> None:
     channel_id = await started(bot, people)
     for person in (people.exchange, people.outsider, people.teammate):
         outcome = await person.run(command, channel=channel_id, **options)
@@ -54,8 +58,9 @@ async def test_staff_commands_are_refused_to_everyone_else(bot: BountyBot, peopl
 
 
 @pytest.mark.parametrize(("command", "options"), STAFF_ONLY)
-async def test_staff_commands_work_for_staff(bot: BountyBot, people: People, command: str,
-                                             options: dict[str, Any]) -> None:
+async def test_staff_commands_work_for_staff(
+    bot: BountyBot, people: People, command: str, options: dict[str, Any]
+) -> None:
     channel_id = await started(bot, people)
     outcome = await people.staff.run(command, channel=channel_id, **options)
     assert outcome.reply.ephemeral
@@ -79,8 +84,9 @@ async def test_status_for_members_and_staff_not_outsiders(bot: BountyBot, people
     assert "Which bounty?" in vague.reply.text
 
 
-async def test_the_technical_review_moves_the_bounty_to_payment(bot: BountyBot, sandbox: DiscordSandbox,
-                                                                people: People) -> None:
+async def test_the_technical_review_moves_the_bounty_to_payment(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     channel_id = await started(bot, people)
     no_note = await people.staff.run("bounty review", channel=channel_id, item="testnet", result="missing")
     assert "Note: say what is missing" in no_note.reply.text
@@ -94,18 +100,21 @@ async def test_the_technical_review_moves_the_bounty_to_payment(bot: BountyBot, 
     stored = await bounties.get(bot.db.conn, 1)
     assert stored is not None and stored.state is State.AWAITING_PAYMENT
 
-    back = await people.staff.run("bounty review", channel=channel_id, item="testnet", result="missing",
-                                  note="The testnet keys do not work")
+    back = await people.staff.run(
+        "bounty review", channel=channel_id, item="testnet", result="missing", note="The testnet keys do not work"
+    )
     assert "Bounty #1 is now **review**" in back.reply.text
     await bot.outbox.drain()
     seen = texts(sandbox, channel_id)
-    assert any("Technical review: Testnet/sandbox availability is missing The testnet keys do not work" in t
-               for t in seen)
+    assert any(
+        "Technical review: Testnet/sandbox availability is missing The testnet keys do not work" in t for t in seen
+    )
     assert any("review → awaiting payment" in t for t in seen)
 
 
-async def test_members_are_managed_by_the_lead_and_staff(bot: BountyBot, sandbox: DiscordSandbox,
-                                                         people: People) -> None:
+async def test_members_are_managed_by_the_lead_and_staff(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     channel_id = await started(bot, people)
     added = await people.exchange.run("bounty members add", channel=channel_id, member=people.teammate)
     assert added.reply.text == f"{people.teammate.mention} can now see bounty #1's channel."
@@ -116,8 +125,7 @@ async def test_members_are_managed_by_the_lead_and_staff(bot: BountyBot, sandbox
     assert "already a member" in again.reply.text
     by_teammate = await people.teammate.run("bounty members add", channel=channel_id, member=people.outsider)
     assert by_teammate.reply.text == "Only the exchange lead or Foundation staff can add members to a bounty."
-    by_outsider = await people.outsider.run("bounty members add", channel="general", member=people.outsider,
-                                            bounty=1)
+    by_outsider = await people.outsider.run("bounty members add", channel="general", member=people.outsider, bounty=1)
     assert "You are not a member of bounty #1" in by_outsider.reply.text
     lead = await people.staff.run("bounty members remove", channel=channel_id, member=people.exchange)
     assert "The exchange lead cannot be removed" in lead.reply.text
@@ -147,8 +155,9 @@ async def test_cancel_rules_follow_the_money(bot: BountyBot, sandbox: DiscordSan
     assert any("Refund due: bounty #1 Backpack was cancelled after payment" in t for t in alerts)
 
 
-async def test_the_exchange_lead_may_withdraw_before_paying(bot: BountyBot, sandbox: DiscordSandbox,
-                                                           people: People) -> None:
+async def test_the_exchange_lead_may_withdraw_before_paying(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     channel_id = await started(bot, people)
     done = await people.exchange.run("bounty cancel", channel=channel_id, reason="not now")
     assert done.reply.text == "Bounty #1 for Backpack is cancelled."

@@ -32,15 +32,22 @@ def test_missing_guild_id_is_named() -> None:
 
 
 def test_every_invalid_key_is_named_at_once() -> None:
-    problems = problems_of({
-        "discord": {"guild_id": "abc", "api_base_url": "ftp://x", "gateway_url": "https://x", "staff_role": "@staff",
-                    "colour": "blue"},
-        "fees": {"default_usd": 5000},
-        "updates": {"weekday": "someday", "hour": 25, "timezone": "Mars/Olympus"},
-        "timeline": {"setup": 0},
-        "logging": {"level": "LOUD"},
-        "githubb": {},
-    })
+    problems = problems_of(
+        {
+            "discord": {
+                "guild_id": "abc",
+                "api_base_url": "ftp://x",
+                "gateway_url": "https://x",
+                "staff_role": "@staff",
+                "colour": "blue",
+            },
+            "fees": {"default_usd": 5000},
+            "updates": {"weekday": "someday", "hour": 25, "timezone": "Mars/Olympus"},
+            "timeline": {"setup": 0},
+            "logging": {"level": "LOUD"},
+            "githubb": {},
+        }
+    )
     text = "\n".join(problems)
     for expected in (
         "[discord] guild_id: must be a Discord id",
@@ -86,8 +93,9 @@ def test_the_log_filter_scrubs_secrets_from_messages_and_tracebacks() -> None:
     assert "super-secret-token" not in (record.exc_text or "") and "[redacted]" in (record.exc_text or "")
 
 
-def test_check_config_names_problems_and_the_missing_token(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_config_names_problems_and_the_missing_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     path = tmp_path / "config.toml"
     path.write_text('[discord]\nguild_id = "x"\n')
@@ -97,8 +105,9 @@ def test_check_config_names_problems_and_the_missing_token(tmp_path: Path, capsy
     assert "environment DISCORD_TOKEN: missing" in err
 
 
-def test_check_config_accepts_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_config_accepts_a_good_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", "t0ken-value")
     path = tmp_path / "config.toml"
     path.write_text("[discord]\nguild_id = 42\n")
@@ -116,8 +125,9 @@ def test_unreadable_and_broken_files_are_explained(tmp_path: Path) -> None:
         load_config(broken, env={})
 
 
-def test_run_without_a_token_says_how_to_fix_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_without_a_token_says_how_to_fix_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     path = tmp_path / "config.toml"
     path.write_text(f'[discord]\nguild_id = 42\n[database]\npath = "{tmp_path / "db.sqlite"}"\n')

@@ -35,8 +35,14 @@ async def test_intake_happy_path(bot: BountyBot, sandbox: DiscordSandbox, people
     welcome = sandbox.state.messages[channel["id"]][0]
     assert welcome["embeds"][0]["title"] == "Welcome, Backpack: connector bounty #1"
     text = str(welcome["embeds"][0])
-    for expected in ("Technical review", "Option A: direct crypto payment", "Option B: escrow agreement",
-                     "Timeline (4–8 weeks)", "https://docs.backpack.exchange/ws", "ED25519 signed requests"):
+    for expected in (
+        "Technical review",
+        "Option A: direct crypto payment",
+        "Option B: escrow agreement",
+        "Timeline (4–8 weeks)",
+        "https://docs.backpack.exchange/ws",
+        "ED25519 signed requests",
+    ):
         assert expected in text
     assert [u["id"] for u in welcome["mentions"]] == [str(people.exchange.id)]
 
@@ -64,15 +70,20 @@ async def test_the_private_channel_is_visible_to_exactly_the_requester_staff_and
     staff_role = sandbox.state.role_named("hummingbot-foundation")["id"]
     assert int(overwrites[staff_role]["allow"]) & VIEW_CHANNEL
     assert int(overwrites[str(people.exchange.id)]["allow"]) & VIEW_CHANNEL
-    assert set(overwrites) == {sandbox.state.guild_id, staff_role, str(people.exchange.id),
-                               sandbox.state.bot_user["id"]}
+    assert set(overwrites) == {
+        sandbox.state.guild_id,
+        staff_role,
+        str(people.exchange.id),
+        sandbox.state.bot_user["id"],
+    }
     viewers = sandbox.state.viewers(channel["id"])
     assert viewers == {str(people.exchange.id), str(people.staff.id), sandbox.state.bot_user["id"]}
     assert not people.outsider.can_view(channel["id"]) and not people.teammate.can_view(channel["id"])
 
 
-async def test_start_outside_the_intake_channel_points_to_it(bot: BountyBot, sandbox: DiscordSandbox,
-                                                            people: People) -> None:
+async def test_start_outside_the_intake_channel_points_to_it(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     outcome = await people.exchange.run("bounty start", channel="general")
     assert outcome.modal is None
     intake = sandbox.state.channel_named("developer")["id"]
@@ -80,18 +91,19 @@ async def test_start_outside_the_intake_channel_points_to_it(bot: BountyBot, san
     assert outcome.reply.text == f"Bounties start in <#{intake}>: run `/bounty start` there."
 
 
-async def test_invalid_answers_are_listed_and_can_be_fixed(bot: BountyBot, sandbox: DiscordSandbox,
-                                                          people: People) -> None:
-    bad = await start_bounty(people.exchange, exchange={"website": "backpack.exchange",
-                                                        "subtypes": ["spot", "clmm"]})
+async def test_invalid_answers_are_listed_and_can_be_fixed(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
+    bad = await start_bounty(people.exchange, exchange={"website": "backpack.exchange", "subtypes": ["spot", "clmm"]})
     assert bad.reply.ephemeral
     assert "Website: `backpack.exchange` must start with https://" in bad.reply.text
     assert "pick CLOB sub-types or AMM/DEX sub-types, not both" in bad.reply.text
     reopened = await people.exchange.click(bad.reply, "Fix my answers")
     assert reopened.modal is not None
     fields = {c["component"]["custom_id"]: c["component"] for c in reopened.modal["components"] if c["type"] == 18}
-    fields.update({c["components"][0]["custom_id"]: c["components"][0]
-                   for c in reopened.modal["components"] if c["type"] == 1})
+    fields.update(
+        {c["components"][0]["custom_id"]: c["components"][0] for c in reopened.modal["components"] if c["type"] == 1}
+    )
     assert fields["website"]["value"] == "backpack.exchange"  # what they typed comes back, ready to fix
     assert await bounties.list_all(bot.db.conn) == []
 
@@ -114,8 +126,11 @@ async def test_a_second_open_bounty_for_the_same_exchange_is_refused_with_a_link
 
 
 async def test_user_text_never_pings_anyone(bot: BountyBot, sandbox: DiscordSandbox, people: People) -> None:
-    await start_bounty(people.exchange, exchange={"contact": f"@everyone and {people.staff.mention} @here"},
-                       technical={"special_features": f"<@&{sandbox.state.role_named('hummingbot-foundation')['id']}>"})
+    await start_bounty(
+        people.exchange,
+        exchange={"contact": f"@everyone and {people.staff.mention} @here"},
+        technical={"special_features": f"<@&{sandbox.state.role_named('hummingbot-foundation')['id']}>"},
+    )
     await bot.outbox.drain()
     stored = await bounties.get(bot.db.conn, 1)
     assert stored is not None
@@ -124,8 +139,9 @@ async def test_user_text_never_pings_anyone(bot: BountyBot, sandbox: DiscordSand
         assert [u["id"] for u in message["mentions"]] in ([], [str(people.exchange.id)])
 
 
-async def test_a_full_category_overflows_into_a_new_one(bot: BountyBot, sandbox: DiscordSandbox,
-                                                       people: People) -> None:
+async def test_a_full_category_overflows_into_a_new_one(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     category = sandbox.state.channel_named("Bounties")
     for i in range(50):
         await sandbox.create_channel(f"old-{i}", TEXT, parent_id=category["id"])
@@ -137,8 +153,9 @@ async def test_a_full_category_overflows_into_a_new_one(bot: BountyBot, sandbox:
     assert not people.outsider.can_view(parent["id"])
 
 
-async def test_a_discord_outage_during_intake_loses_nothing(bot: BountyBot, sandbox: DiscordSandbox,
-                                                           people: People, clock: ManualClock) -> None:
+async def test_a_discord_outage_during_intake_loses_nothing(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People, clock: ManualClock
+) -> None:
     outage = sandbox.fail("POST", r"^/guilds/\d+/channels$", status=503)
     final = await start_bounty(people.exchange)
     assert "Bounty #1 for Backpack is started" in final.reply.text
@@ -154,14 +171,21 @@ async def test_a_discord_outage_during_intake_loses_nothing(bot: BountyBot, sand
     assert stored is not None and stored.channel_id is not None
     created = [c for c in sandbox.state.guild_channels() if c["name"] == "bounty-1-backpack"]
     assert len(created) == 1
-    welcomes = [m for m in sandbox.state.messages[str(stored.channel_id)]
-                if m["embeds"] and m["embeds"][0]["title"].startswith("Welcome")]
+    welcomes = [
+        m
+        for m in sandbox.state.messages[str(stored.channel_id)]
+        if m["embeds"] and m["embeds"][0]["title"].startswith("Welcome")
+    ]
     assert len(welcomes) == 1
 
 
 @pytest.mark.parametrize("config_change", [{"intake_channel": "no-such-channel"}])
-async def test_missing_configured_channels_are_named_at_start(sandbox: DiscordSandbox, tmp_path, clock,  # type: ignore[no-untyped-def]
-                                                              config_change: dict[str, str]) -> None:
+async def test_missing_configured_channels_are_named_at_start(
+    sandbox: DiscordSandbox,
+    tmp_path,
+    clock,  # type: ignore[no-untyped-def]
+    config_change: dict[str, str],
+) -> None:
     from bot.sandbox.harness import running_bot, sandbox_config
 
     config = sandbox_config(sandbox, tmp_path / "x.db", discord={**config_change, "alerts_role": "nobody"})
@@ -172,8 +196,9 @@ async def test_missing_configured_channels_are_named_at_start(sandbox: DiscordSa
         ]
 
 
-async def test_a_category_filled_behind_the_bots_back_still_overflows(bot: BountyBot, sandbox: DiscordSandbox,
-                                                                      people: People) -> None:
+async def test_a_category_filled_behind_the_bots_back_still_overflows(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     category = sandbox.state.channel_named("Bounties")
     for i in range(50):  # made without telling the bot: its cache believes the category has room
         sandbox.state.new_channel(f"old-{i}", TEXT, parent_id=category["id"])

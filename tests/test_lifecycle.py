@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.domain.errors import RuleViolation
-from bot.domain.lifecycle import CLOSED, PAID, TERMINAL, TRANSITIONS, Role, State, check_transition, moves_from
+from bot.domain.lifecycle import (
+    CLOSED,
+    PAID,
+    TERMINAL,
+    TRANSITIONS,
+    Role,
+    State,
+    check_transition,
+    moves_from,
+)
 
 HAPPY_PATH = [
-    State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT, State.FUNDED, State.OPEN, State.DEVELOPMENT,
-    State.TESTING, State.GOVERNANCE, State.APPROVED, State.RELEASED, State.MAINTENANCE, State.ENDED,
+    State.INTAKE,
+    State.REVIEW,
+    State.AWAITING_PAYMENT,
+    State.FUNDED,
+    State.OPEN,
+    State.DEVELOPMENT,
+    State.TESTING,
+    State.GOVERNANCE,
+    State.APPROVED,
+    State.RELEASED,
+    State.MAINTENANCE,
+    State.ENDED,
 ]
 
 
 def test_the_happy_path_is_walkable_by_staff() -> None:
-    for current, target in zip(HAPPY_PATH, HAPPY_PATH[1:], strict=False):
+    for current, target in itertools.pairwise(HAPPY_PATH):
         check_transition(current, target, Role.STAFF)
 
 
@@ -48,7 +69,7 @@ def test_the_exchange_may_withdraw_only_before_paying() -> None:
 
 @pytest.mark.parametrize("role", [Role.EXCHANGE, Role.DEVELOPER])
 def test_nobody_but_staff_and_the_bot_moves_the_lifecycle_forward(role: Role) -> None:
-    for current, target in zip(HAPPY_PATH, HAPPY_PATH[1:], strict=False):
+    for current, target in itertools.pairwise(HAPPY_PATH):
         with pytest.raises(RuleViolation):
             check_transition(current, target, role)
 

@@ -15,8 +15,11 @@ from tests.intake_helpers import start_bounty
 
 
 def titled(sandbox: DiscordSandbox, channel_id: str | int, prefix: str) -> list[dict]:  # type: ignore[type-arg]
-    return [m for m in sandbox.state.messages[str(channel_id)] if m["embeds"]
-            and m["embeds"][0].get("title", "").startswith(prefix)]
+    return [
+        m
+        for m in sandbox.state.messages[str(channel_id)]
+        if m["embeds"] and m["embeds"][0].get("title", "").startswith(prefix)
+    ]
 
 
 async def test_restart_keeps_bounties_fires_due_timers_once_and_delivers_pending_items_once(
@@ -31,8 +34,9 @@ async def test_restart_keeps_bounties_fires_due_timers_once_and_delivers_pending
         assert one is not None and one.channel_id is not None
         # Discord stops accepting messages; a review note is queued but cannot be delivered.
         sandbox.fail("POST", r"^/channels/\d+/messages$")
-        await people.staff.run("bounty review", channel=one.channel_id, item="testnet", result="missing",
-                               note="No testnet keys yet")
+        await people.staff.run(
+            "bounty review", channel=one.channel_id, item="testnet", result="missing", note="No testnet keys yet"
+        )
         await first.outbox.drain()
         pending = await outbox_store.get(first.db.conn, "bounty:1:review:5")
         assert pending is not None and pending.status == "pending" and pending.attempts >= 1
@@ -45,7 +49,9 @@ async def test_restart_keeps_bounties_fires_due_timers_once_and_delivers_pending
         await second.outbox.drain()
         kept = await bounties.list_all(second.db.conn)
         assert [(b.id, b.exchange, b.state) for b in kept] == [
-            (1, "Backpack", State.REVIEW), (2, "Kraken", State.INTAKE)]
+            (1, "Backpack", State.REVIEW),
+            (2, "Kraken", State.INTAKE),
+        ]
         assert len(titled(sandbox, staff_alerts, "Overrun: bounty #1 Backpack")) == 1
         assert len(titled(sandbox, staff_alerts, "Overrun: bounty #2 Kraken")) == 1
         assert len(titled(sandbox, one.channel_id, "Technical review: Testnet/sandbox availability is missing")) == 1

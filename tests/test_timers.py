@@ -29,6 +29,7 @@ def recorder(fired: list[str]):  # type: ignore[no-untyped-def]
     async def handler(ch: Change, row: TimerRow) -> None:
         fired.append(row.subject)
         await ch.audit("fired", actor_id=None, bounty_id=None, subject=row.subject)
+
     return handler
 
 

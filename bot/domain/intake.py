@@ -97,9 +97,7 @@ def validate_exchange(answers: ExchangeAnswers, *, now: int) -> tuple[list[str],
     exchange = " ".join(answers.exchange.split())
     _length(problems, "exchange", exchange)
     if exchange and not _EXCHANGE_RE.match(exchange):
-        problems.append(
-            "Exchange name: use letters, digits, spaces and . & _ - only (no @, # or links)."
-        )
+        problems.append("Exchange name: use letters, digits, spaces and . & _ - only (no @, # or links).")
     website = answers.website.strip()
     _length(problems, "website", website)
     if website and (why := url_problem(website)):

@@ -65,8 +65,12 @@ def welcome(bounty: Bounty, *, fee_usd: int, setup_days: int) -> Notice:
     review = "\n".join(
         f"• **{item.label}**: {clip(value or 'not given yet', 180)}"
         for item, value in (
-            (ReviewItem.API_DOCS, f.api_docs_rest if f.api_docs_rest == f.api_docs_ws
-             else f"{f.api_docs_rest} (REST), {f.api_docs_ws} (WebSocket)"),
+            (
+                ReviewItem.API_DOCS,
+                f.api_docs_rest
+                if f.api_docs_rest == f.api_docs_ws
+                else f"{f.api_docs_rest} (REST), {f.api_docs_ws} (WebSocket)",
+            ),
             (ReviewItem.AUTHENTICATION, f.auth_method),
             (ReviewItem.RATE_LIMITS, f.rate_limits),
             (ReviewItem.TESTNET, f.testnet_url or "none"),

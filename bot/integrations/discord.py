@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -60,7 +61,8 @@ class PrivateChannelSpec:
 def render(notice: Notice) -> tuple[str | None, discord.Embed, discord.AllowedMentions]:
     """A notice as message content (pings only), an embed, and the mentions allowed to ping."""
     embed = discord.Embed(
-        title=notice.title[:256], description=notice.description[:4096] or None,
+        title=notice.title[:256],
+        description=notice.description[:4096] or None,
         colour=COLORS.get(notice.tone, COLORS["info"]),
     )
     for f in notice.fields[:25]:
@@ -69,7 +71,9 @@ def render(notice: Notice) -> tuple[str | None, discord.Embed, discord.AllowedMe
         embed.set_footer(text=notice.footer[:2048])
     pings = " ".join(f"<@{uid}>" for uid in notice.ping_user_ids)
     allowed = discord.AllowedMentions(
-        everyone=False, roles=False, replied_user=False,
+        everyone=False,
+        roles=False,
+        replied_user=False,
         users=[discord.Object(uid) for uid in notice.ping_user_ids],
     )
     return pings or None, embed, allowed
@@ -91,8 +95,11 @@ class DiscordAdapter:
 
     def text_channel(self, name_or_id: str) -> discord.TextChannel | None:
         guild = self.guild
-        found = guild.get_channel(int(name_or_id)) if name_or_id.isdigit() else discord.utils.get(
-            guild.text_channels, name=name_or_id)
+        found = (
+            guild.get_channel(int(name_or_id))
+            if name_or_id.isdigit()
+            else discord.utils.get(guild.text_channels, name=name_or_id)
+        )
         return found if isinstance(found, discord.TextChannel) else None
 
     def category(self, name_or_id: str) -> discord.CategoryChannel | None:
@@ -104,8 +111,9 @@ class DiscordAdapter:
 
     def role(self, name_or_id: str) -> discord.Role | None:
         guild = self.guild
-        return guild.get_role(int(name_or_id)) if name_or_id.isdigit() else discord.utils.get(
-            guild.roles, name=name_or_id)
+        return (
+            guild.get_role(int(name_or_id)) if name_or_id.isdigit() else discord.utils.get(guild.roles, name=name_or_id)
+        )
 
     def missing(self, channels: dict[str, str], categories: dict[str, str], roles: dict[str, str]) -> list[str]:
         """Each configured channel, category or role that the guild does not have, named by its key."""
@@ -146,13 +154,22 @@ class DiscordAdapter:
             return existing.id
         guild = self.guild
         member_access = discord.PermissionOverwrite(
-            view_channel=True, send_messages=True, read_message_history=True, attach_files=True, embed_links=True,
+            view_channel=True,
+            send_messages=True,
+            read_message_history=True,
+            attach_files=True,
+            embed_links=True,
         )
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             guild.me: discord.PermissionOverwrite(
-                view_channel=True, send_messages=True, read_message_history=True, embed_links=True,
-                attach_files=True, manage_channels=True, manage_permissions=True,
+                view_channel=True,
+                send_messages=True,
+                read_message_history=True,
+                embed_links=True,
+                attach_files=True,
+                manage_channels=True,
+                manage_permissions=True,
             ),
         }
         for name in spec.role_names:
@@ -168,7 +185,11 @@ class DiscordAdapter:
             try:
                 with _translate():
                     channel = await guild.create_text_channel(
-                        spec.name, category=category, overwrites=overwrites, topic=spec.topic, reason=spec.marker,
+                        spec.name,
+                        category=category,
+                        overwrites=overwrites,
+                        topic=spec.topic,
+                        reason=spec.marker,
                     )
                 return channel.id
             except DiscordRejected as exc:
@@ -188,14 +209,17 @@ class DiscordAdapter:
         with _translate():
             if allow:
                 grant = discord.PermissionOverwrite(
-                    view_channel=True, send_messages=True, read_message_history=True, attach_files=True,
+                    view_channel=True,
+                    send_messages=True,
+                    read_message_history=True,
+                    attach_files=True,
                     embed_links=True,
                 )
                 allow_bits, deny_bits = grant.pair()
                 # Sent as integers, the type Discord's OpenAPI description gives these fields.
-                await http.edit_channel_permissions(
-                    channel_id, user_id, allow_bits.value, deny_bits.value, 1  # type: ignore[arg-type]
-                )
+                allow_value: Any = allow_bits.value
+                deny_value: Any = deny_bits.value
+                await http.edit_channel_permissions(channel_id, user_id, allow_value, deny_value, 1)
             else:
                 await http.delete_channel_permissions(channel_id, user_id)
 
@@ -228,8 +252,12 @@ class DiscordAdapter:
         end_at = datetime.fromtimestamp(start + minutes * 60, UTC)
         with _translate():
             event = await guild.create_scheduled_event(
-                name=name[:100], description=f"{description}\n\n{marker}"[:1000], start_time=start_at,
-                end_time=end_at, entity_type=discord.EntityType.external, location=location[:100],
+                name=name[:100],
+                description=f"{description}\n\n{marker}"[:1000],
+                start_time=start_at,
+                end_time=end_at,
+                entity_type=discord.EntityType.external,
+                location=location[:100],
                 privacy_level=discord.PrivacyLevel.guild_only,
             )
         return event.id

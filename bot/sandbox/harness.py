@@ -17,8 +17,11 @@ from bot.sandbox.discord.server import DiscordSandbox
 def sandbox_config(sandbox: DiscordSandbox, database: Path, **sections: dict[str, Any]) -> Config:
     """A configuration pointing every Discord endpoint at the sandbox."""
     data: dict[str, Any] = {
-        "discord": {"guild_id": sandbox.guild_id, "api_base_url": sandbox.api_base_url,
-                    "gateway_url": sandbox.gateway_url},
+        "discord": {
+            "guild_id": sandbox.guild_id,
+            "api_base_url": sandbox.api_base_url,
+            "gateway_url": sandbox.gateway_url,
+        },
         "database": {"path": str(database)},
     }
     for name, values in sections.items():

@@ -8,7 +8,16 @@ from bot.domain import notices
 from bot.domain.access import Actor, lifecycle_role, require_lead, require_member, require_staff
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.lifecycle import CLOSED, PAID, Role, State
-from bot.domain.models import AuditEntry, Bounty, Member, MemberRole, ReviewEntry, ReviewItem, ReviewStatus, StatePeriod
+from bot.domain.models import (
+    AuditEntry,
+    Bounty,
+    Member,
+    MemberRole,
+    ReviewEntry,
+    ReviewItem,
+    ReviewStatus,
+    StatePeriod,
+)
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
 from bot.store import audit, bounties
@@ -72,13 +81,18 @@ class BountyService:
             now=self.ctx.clock.now(),
         )
 
-    async def list(self, actor: Actor, state: State | None) -> list[Bounty]:
+    async def list_bounties(self, actor: Actor, state: State | None) -> list[Bounty]:
         require_staff(actor, "list every bounty")
         return await bounties.list_all(self.ctx.conn, None if state is None else [state])
 
     async def review(
-        self, actor: Actor, bounty_id: int | None, channel_id: int | None,
-        item: ReviewItem, status: ReviewStatus, note: str,
+        self,
+        actor: Actor,
+        bounty_id: int | None,
+        channel_id: int | None,
+        item: ReviewItem,
+        status: ReviewStatus,
+        note: str,
     ) -> ReviewOutcome:
         """Record one technical-review item. The first record opens the review; all five ok completes it."""
         require_staff(actor, "record the technical review")
@@ -95,35 +109,67 @@ class BountyService:
         moved_to: State | None = None
         async with self.ctx.changes.begin() as ch:
             await bounties.record_review(ch.tx, bounty.id, item, status, note, actor.user_id, ch.now)
-            await ch.audit("review_recorded", actor_id=actor.user_id, bounty_id=bounty.id,
-                           item=item.value, status=status.value, note=note)
+            await ch.audit(
+                "review_recorded",
+                actor_id=actor.user_id,
+                bounty_id=bounty.id,
+                item=item.value,
+                status=status.value,
+                note=note,
+            )
             current = bounty
             if current.state is State.INTAKE:
-                current = await transition(ch, self.ctx.config, current, State.REVIEW, role=Role.STAFF,
-                                           actor_id=actor.user_id, reason="Technical review started.")
+                current = await transition(
+                    ch,
+                    self.ctx.config,
+                    current,
+                    State.REVIEW,
+                    role=Role.STAFF,
+                    actor_id=actor.user_id,
+                    reason="Technical review started.",
+                )
                 moved_to = State.REVIEW
             entries = await bounties.review(ch.tx, bounty.id)
             complete = len(entries) == len(ReviewItem) and all(e.status is ReviewStatus.OK for e in entries.values())
             if complete and current.state is State.REVIEW:
-                current = await transition(ch, self.ctx.config, current, State.AWAITING_PAYMENT, role=Role.STAFF,
-                                           actor_id=actor.user_id,
-                                           reason="Technical review complete: every item is ok. Payment is next.")
+                current = await transition(
+                    ch,
+                    self.ctx.config,
+                    current,
+                    State.AWAITING_PAYMENT,
+                    role=Role.STAFF,
+                    actor_id=actor.user_id,
+                    reason="Technical review complete: every item is ok. Payment is next.",
+                )
                 moved_to = State.AWAITING_PAYMENT
             elif status is ReviewStatus.MISSING and current.state is State.AWAITING_PAYMENT:
-                current = await transition(ch, self.ctx.config, current, State.REVIEW, role=Role.STAFF,
-                                           actor_id=actor.user_id, reason=f"{item.label} is missing: {note}")
+                current = await transition(
+                    ch,
+                    self.ctx.config,
+                    current,
+                    State.REVIEW,
+                    role=Role.STAFF,
+                    actor_id=actor.user_id,
+                    reason=f"{item.label} is missing: {note}",
+                )
                 moved_to = State.REVIEW
             if status is ReviewStatus.MISSING:
-                await ch.send(f"bounty:{bounty.id}:review:{ch.audit_ids[0]}", "bounty.post", bounty_id=bounty.id,
-                              notice=notices.Notice(
-                                  title=f"Technical review: {item.label} is missing",
-                                  description=note, tone="warn",
-                                  footer="Reply here with what is needed; staff will update the review.",
-                              ).to_payload())
+                await ch.send(
+                    f"bounty:{bounty.id}:review:{ch.audit_ids[0]}",
+                    "bounty.post",
+                    bounty_id=bounty.id,
+                    notice=notices.Notice(
+                        title=f"Technical review: {item.label} is missing",
+                        description=note,
+                        tone="warn",
+                        footer="Reply here with what is needed; staff will update the review.",
+                    ).to_payload(),
+                )
         return ReviewOutcome(current, entries, moved_to)
 
-    async def add_member(self, actor: Actor, bounty_id: int | None, channel_id: int | None,
-                         user_id: int, user_is_bot: bool) -> Bounty:
+    async def add_member(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, user_id: int, user_is_bot: bool
+    ) -> Bounty:
         bounty, members = await self.visible(actor, bounty_id, channel_id)
         require_lead(actor, members, "add members to a bounty")
         if user_is_bot:
@@ -136,12 +182,17 @@ class BountyService:
             await bounties.add_member(ch.tx, bounty.id, user_id, MemberRole.EXCHANGE, actor.user_id, ch.now)
             await ch.audit("member_added", actor_id=actor.user_id, bounty_id=bounty.id, user_id=user_id)
             marker = ch.audit_ids[-1]
-            await ch.send(f"bounty:{bounty.id}:access:{marker}", "bounty.access", bounty_id=bounty.id,
-                          user_id=user_id, allow=True)
-            await ch.send(f"bounty:{bounty.id}:joined:{marker}", "bounty.post", bounty_id=bounty.id,
-                          notice=notices.Notice(title="New member",
-                                                description=f"<@{user_id}> was added by <@{actor.user_id}>.",
-                                                tone="neutral").to_payload())
+            await ch.send(
+                f"bounty:{bounty.id}:access:{marker}", "bounty.access", bounty_id=bounty.id, user_id=user_id, allow=True
+            )
+            await ch.send(
+                f"bounty:{bounty.id}:joined:{marker}",
+                "bounty.post",
+                bounty_id=bounty.id,
+                notice=notices.Notice(
+                    title="New member", description=f"<@{user_id}> was added by <@{actor.user_id}>.", tone="neutral"
+                ).to_payload(),
+            )
         return bounty
 
     async def remove_member(self, actor: Actor, bounty_id: int | None, channel_id: int | None, user_id: int) -> Bounty:
@@ -155,8 +206,13 @@ class BountyService:
         async with self.ctx.changes.begin() as ch:
             await bounties.remove_member(ch.tx, bounty.id, user_id)
             await ch.audit("member_removed", actor_id=actor.user_id, bounty_id=bounty.id, user_id=user_id)
-            await ch.send(f"bounty:{bounty.id}:access:{ch.audit_ids[-1]}", "bounty.access", bounty_id=bounty.id,
-                          user_id=user_id, allow=False)
+            await ch.send(
+                f"bounty:{bounty.id}:access:{ch.audit_ids[-1]}",
+                "bounty.access",
+                bounty_id=bounty.id,
+                user_id=user_id,
+                allow=False,
+            )
         return bounty
 
     async def cancel(self, actor: Actor, bounty_id: int | None, channel_id: int | None, reason: str) -> Bounty:
@@ -168,28 +224,44 @@ class BountyService:
             raise InvalidInput([f"Reason: at most {MAX_REASON} characters (you gave {len(reason)})."])
         role = lifecycle_role(actor, members)
         async with self.ctx.changes.begin() as ch:
-            updated = await transition(ch, self.ctx.config, bounty, State.CANCELLED, role=role,
-                                       actor_id=actor.user_id, reason=reason)
+            updated = await transition(
+                ch, self.ctx.config, bounty, State.CANCELLED, role=role, actor_id=actor.user_id, reason=reason
+            )
             await ch.cancel_timers(f"bounty:{bounty.id}")
             if bounty.state in PAID:
-                await ch.send(f"bounty:{bounty.id}:refund_due", "staff.post", notice=notices.Notice(
-                    title=f"Refund due: bounty #{bounty.id} {bounty.exchange} was cancelled after payment",
-                    description="Return the fee, then record it with `/bounty refund`.", tone="alert",
-                ).to_payload())
+                await ch.send(
+                    f"bounty:{bounty.id}:refund_due",
+                    "staff.post",
+                    notice=notices.Notice(
+                        title=f"Refund due: bounty #{bounty.id} {bounty.exchange} was cancelled after payment",
+                        description="Return the fee, then record it with `/bounty refund`.",
+                        tone="alert",
+                    ).to_payload(),
+                )
         return updated
 
-    async def advance(self, actor: Actor, bounty_id: int | None, channel_id: int | None,
-                      target: State, reason: str) -> Bounty:
+    async def advance(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, target: State, reason: str
+    ) -> Bounty:
         require_staff(actor, "move a bounty by hand")
         bounty = await self._find(bounty_id, channel_id, actor)
         reason = reason.strip()
         if len(reason) > MAX_REASON:
             raise InvalidInput([f"Reason: at most {MAX_REASON} characters (you gave {len(reason)})."])
         async with self.ctx.changes.begin() as ch:
-            return await transition(ch, self.ctx.config, bounty, target, role=Role.STAFF,
-                                    actor_id=actor.user_id, reason=reason or "Moved by staff.")
+            return await transition(
+                ch,
+                self.ctx.config,
+                bounty,
+                target,
+                role=Role.STAFF,
+                actor_id=actor.user_id,
+                reason=reason or "Moved by staff.",
+            )
 
-    async def audit_trail(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, list[AuditEntry]]:
+    async def audit_trail(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None
+    ) -> tuple[Bounty, list[AuditEntry]]:
         require_staff(actor, "read the audit trail")
         bounty = await self._find(bounty_id, channel_id, actor)
         return bounty, await audit.for_bounty(self.ctx.conn, bounty.id)

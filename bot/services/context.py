@@ -18,6 +18,6 @@ class ServiceContext:
     outbox: Outbox
 
     @property
-    def conn(self):  # type: ignore[no-untyped-def]
+    def conn(self):
         """The connection for reads outside a change."""
         return self.changes.db.conn

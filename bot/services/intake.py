@@ -79,8 +79,13 @@ class IntakeService:
         try:
             async with self.ctx.changes.begin() as ch:
                 bounty_id = await bounties.insert(
-                    ch.tx, guild_id=config.discord.guild_id, requester_id=actor.user_id, form=form,
-                    fee_usd=config.fees.default_usd, now=ch.now, key=exchange_key(form.exchange),
+                    ch.tx,
+                    guild_id=config.discord.guild_id,
+                    requester_id=actor.user_id,
+                    form=form,
+                    fee_usd=config.fees.default_usd,
+                    now=ch.now,
+                    key=exchange_key(form.exchange),
                 )
                 await bounties.add_member(ch.tx, bounty_id, actor.user_id, MemberRole.LEAD, actor.user_id, ch.now)
                 await drafts.delete(ch.tx, draft_id)
@@ -92,16 +97,25 @@ class IntakeService:
                 welcome = notices.welcome(
                     bounty, fee_usd=bounty.fee_usd, setup_days=config.phase_target_days[ProcessPhase.SETUP]
                 )
-                await ch.send(f"bounty:{bounty_id}:welcome", "bounty.post", bounty_id=bounty_id,
-                              notice=welcome.to_payload())
+                await ch.send(
+                    f"bounty:{bounty_id}:welcome", "bounty.post", bounty_id=bounty_id, notice=welcome.to_payload()
+                )
                 if form.intro_call_at is not None:
-                    await ch.send(f"bounty:{bounty_id}:intro_call", "bounty.intro_call", bounty_id=bounty_id,
-                                  start=form.intro_call_at)
-                await ch.send(f"bounty:{bounty_id}:staff_new", "staff.post", notice=notices.Notice(
-                    title=f"New bounty #{bounty_id}: {form.exchange}",
-                    description=f"{form.exchange_type.label} ({', '.join(s.label for s in form.subtypes)}), "
-                                f"started by <@{actor.user_id}>. Review it with `/bounty review`.",
-                ).to_payload())
+                    await ch.send(
+                        f"bounty:{bounty_id}:intro_call",
+                        "bounty.intro_call",
+                        bounty_id=bounty_id,
+                        start=form.intro_call_at,
+                    )
+                await ch.send(
+                    f"bounty:{bounty_id}:staff_new",
+                    "staff.post",
+                    notice=notices.Notice(
+                        title=f"New bounty #{bounty_id}: {form.exchange}",
+                        description=f"{form.exchange_type.label} ({', '.join(s.label for s in form.subtypes)}), "
+                        f"started by <@{actor.user_id}>. Review it with `/bounty review`.",
+                    ).to_payload(),
+                )
         except sqlite3.IntegrityError:
             # Two people raced past the check above; the database's unique index decided.
             await self._refuse_duplicate(form.exchange)

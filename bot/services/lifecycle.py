@@ -43,8 +43,13 @@ async def transition(
     check_transition(bounty.state, target, role)
     await bounties.set_state(ch.tx, bounty.id, target, ch.now)
     await ch.audit(
-        "state_changed", actor_id=actor_id, bounty_id=bounty.id,
-        old=bounty.state.value, new=target.value, role=role.value, reason=reason,
+        "state_changed",
+        actor_id=actor_id,
+        bounty_id=bounty.id,
+        old=bounty.state.value,
+        new=target.value,
+        role=role.value,
+        reason=reason,
     )
     if PROCESS_PHASE[target] != PROCESS_PHASE[bounty.state] or target is bounty.state:
         await ch.cancel_timers(subject(bounty.id), PHASE_OVERRUN)

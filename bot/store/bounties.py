@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import aiosqlite
 
@@ -40,17 +41,17 @@ def _form_from_json(text: str) -> IntakeForm:
     return IntakeForm(**data)
 
 
-def _row_to_bounty(row: aiosqlite.Row | tuple[object, ...]) -> Bounty:
+def _row_to_bounty(row: Any) -> Bounty:
     return Bounty(
-        id=int(row[0]),  # type: ignore[call-overload]
-        guild_id=int(row[1]),  # type: ignore[call-overload]
-        requester_id=int(row[2]),  # type: ignore[call-overload]
+        id=int(row[0]),
+        guild_id=int(row[1]),
+        requester_id=int(row[2]),
         form=_form_from_json(str(row[3])),
         state=State(str(row[4])),
-        state_since=int(row[5]),  # type: ignore[call-overload]
-        fee_usd=int(row[6]),  # type: ignore[call-overload]
-        created_at=int(row[7]),  # type: ignore[call-overload]
-        channel_id=int(row[8]) if row[8] is not None else None,  # type: ignore[call-overload]
+        state_since=int(row[5]),
+        fee_usd=int(row[6]),
+        created_at=int(row[7]),
+        channel_id=int(row[8]) if row[8] is not None else None,
     )
 
 
@@ -91,8 +92,9 @@ async def open_by_exchange_key(conn: aiosqlite.Connection, key: str) -> Bounty |
 
 
 async def list_all(conn: aiosqlite.Connection, states: Iterable[State] | None = None) -> list[Bounty]:
+    args: tuple[str, ...] = ()
     if states is None:
-        query, args = f"SELECT {_COLUMNS} FROM bounties ORDER BY id", ()
+        query = f"SELECT {_COLUMNS} FROM bounties ORDER BY id"
     else:
         wanted = tuple(s.value for s in states)
         marks = ", ".join("?" for _ in wanted)
@@ -115,9 +117,7 @@ async def set_state(conn: aiosqlite.Connection, bounty_id: int, state: State, no
         "UPDATE bounties SET state = ?, state_since = ?, updated_at = ? WHERE id = ?",
         (state.value, now, now, bounty_id),
     )
-    await conn.execute(
-        "UPDATE state_periods SET left_at = ? WHERE bounty_id = ? AND left_at IS NULL", (now, bounty_id)
-    )
+    await conn.execute("UPDATE state_periods SET left_at = ? WHERE bounty_id = ? AND left_at IS NULL", (now, bounty_id))
     await conn.execute(
         "INSERT INTO state_periods (bounty_id, state, entered_at) VALUES (?, ?, ?)", (bounty_id, state.value, now)
     )
@@ -132,9 +132,7 @@ async def state_periods(conn: aiosqlite.Connection, bounty_id: int) -> list[Stat
 
 
 async def set_channel(conn: aiosqlite.Connection, bounty_id: int, channel_id: int, now: int) -> None:
-    await conn.execute(
-        "UPDATE bounties SET channel_id = ?, updated_at = ? WHERE id = ?", (channel_id, now, bounty_id)
-    )
+    await conn.execute("UPDATE bounties SET channel_id = ?, updated_at = ? WHERE id = ?", (channel_id, now, bounty_id))
 
 
 async def add_member(
@@ -183,6 +181,4 @@ async def review(conn: aiosqlite.Connection, bounty_id: int) -> dict[ReviewItem,
         "SELECT item, status, note, reviewer_id, recorded_at FROM review_items WHERE bounty_id = ?", (bounty_id,)
     ) as cur:
         rows = await cur.fetchall()
-    return {
-        ReviewItem(r[0]): ReviewEntry(ReviewItem(r[0]), ReviewStatus(r[1]), r[2], r[3], r[4]) for r in rows
-    }
+    return {ReviewItem(r[0]): ReviewEntry(ReviewItem(r[0]), ReviewStatus(r[1]), r[2], r[3], r[4]) for r in rows}

@@ -43,9 +43,7 @@ async def cancel(conn: aiosqlite.Connection, *, subject: str, kind: str | None, 
 
 
 async def next_due_at(conn: aiosqlite.Connection) -> int | None:
-    async with conn.execute(
-        "SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL"
-    ) as cur:
+    async with conn.execute("SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row and row[0] is not None else None
 

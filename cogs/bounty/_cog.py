@@ -33,90 +33,151 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         super().__init__()
 
     @property
-    def intake(self):  # type: ignore[no-untyped-def]
+    def intake(self):
         return self.bot.services.intake
 
     @property
-    def bounties(self):  # type: ignore[no-untyped-def]
+    def bounties(self):
         return self.bot.services.bounties
 
-    @app_commands.command(name="start", description="Start a connector bounty for your exchange",
-                          extras={"access": Access.ANYONE})
+    @app_commands.command(
+        name="start", description="Start a connector bounty for your exchange", extras={"access": Access.ANYONE}
+    )
     async def start(self, interaction: discord.Interaction[Any]) -> None:
         intake_channel = self.bot.adapter.text_channel(self.bot.config.discord.intake_channel)
         self.intake.check_channel(interaction.channel_id or 0, intake_channel.id if intake_channel else None)
         await interaction.response.send_modal(ExchangeModal())
 
-    @app_commands.command(name="status", description="Where a bounty stands: phase, timeline, payment, review",
-                          extras={"access": Access.MEMBERS})
+    @app_commands.command(
+        name="status",
+        description="Where a bounty stands: phase, timeline, payment, review",
+        extras={"access": Access.MEMBERS},
+    )
     @app_commands.describe(bounty=BOUNTY_DESCRIPTION)
-    async def status(self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None) -> None:
+    async def status(
+        self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
+    ) -> None:
         found = await self.bounties.status(actor_for(interaction), bounty, interaction.channel_id)
         embed = status_embed(found, dict(self.bot.config.phase_target_days))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="list", description="Every bounty, optionally in one state (staff)",
-                          extras={"access": Access.STAFF})
+    @app_commands.command(
+        name="list", description="Every bounty, optionally in one state (staff)", extras={"access": Access.STAFF}
+    )
     @app_commands.describe(phase="Only bounties in this state")
     @app_commands.choices(phase=STATE_CHOICES)
     async def list_(self, interaction: discord.Interaction[Any], phase: app_commands.Choice[str] | None = None) -> None:
         state = State(phase.value) if phase else None
-        found = await self.bounties.list(actor_for(interaction), state)
+        found = await self.bounties.list_bounties(actor_for(interaction), state)
         await interaction.response.send_message(embed=list_embed(found, state), ephemeral=True)
 
-    @app_commands.command(name="review", description="Record a technical-review item as ok or missing (staff)",
-                          extras={"access": Access.STAFF})
-    @app_commands.describe(item="The review item", result="ok, or missing", note="What was checked, or what is missing",
-                           bounty=BOUNTY_DESCRIPTION)
-    @app_commands.choices(item=REVIEW_CHOICES, result=[app_commands.Choice(name="ok", value="ok"),
-                                                       app_commands.Choice(name="missing", value="missing")])
-    async def review(self, interaction: discord.Interaction[Any], item: app_commands.Choice[str],
-                     result: app_commands.Choice[str], note: app_commands.Range[str, 0, 300] = "",
-                     bounty: app_commands.Range[int, 1] | None = None) -> None:
-        outcome = await self.bounties.review(actor_for(interaction), bounty, interaction.channel_id,
-                                             ReviewItem(item.value), ReviewStatus(result.value), note)
+    @app_commands.command(
+        name="review",
+        description="Record a technical-review item as ok or missing (staff)",
+        extras={"access": Access.STAFF},
+    )
+    @app_commands.describe(
+        item="The review item",
+        result="ok, or missing",
+        note="What was checked, or what is missing",
+        bounty=BOUNTY_DESCRIPTION,
+    )
+    @app_commands.choices(
+        item=REVIEW_CHOICES,
+        result=[app_commands.Choice(name="ok", value="ok"), app_commands.Choice(name="missing", value="missing")],
+    )
+    async def review(
+        self,
+        interaction: discord.Interaction[Any],
+        item: app_commands.Choice[str],
+        result: app_commands.Choice[str],
+        note: app_commands.Range[str, 0, 300] = "",
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        outcome = await self.bounties.review(
+            actor_for(interaction),
+            bounty,
+            interaction.channel_id,
+            ReviewItem(item.value),
+            ReviewStatus(result.value),
+            note,
+        )
         moved = f"\nBounty #{outcome.bounty.id} is now **{outcome.moved_to.label}**." if outcome.moved_to else ""
         await interaction.response.send_message(
             f"Recorded **{ReviewItem(item.value).label}: {result.value}** for bounty #{outcome.bounty.id}.{moved}\n"
             + review_summary(outcome.bounty, outcome.review),
-            ephemeral=True, allowed_mentions=NONE,
+            ephemeral=True,
+            allowed_mentions=NONE,
         )
 
-    @members.command(name="add", description="Let someone see the bounty's private channel (exchange lead, staff)",
-                     extras={"access": Access.LEAD})
+    @members.command(
+        name="add",
+        description="Let someone see the bounty's private channel (exchange lead, staff)",
+        extras={"access": Access.LEAD},
+    )
     @app_commands.describe(member="Who to add", bounty=BOUNTY_DESCRIPTION)
-    async def members_add(self, interaction: discord.Interaction[Any], member: discord.Member | discord.User,
-                          bounty: app_commands.Range[int, 1] | None = None) -> None:
-        found = await self.bounties.add_member(actor_for(interaction), bounty, interaction.channel_id,
-                                               member.id, member.bot)
+    async def members_add(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member | discord.User,
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        found = await self.bounties.add_member(
+            actor_for(interaction), bounty, interaction.channel_id, member.id, member.bot
+        )
         await interaction.response.send_message(
-            f"{member.mention} can now see bounty #{found.id}'s channel.", ephemeral=True, allowed_mentions=NONE)
+            f"{member.mention} can now see bounty #{found.id}'s channel.", ephemeral=True, allowed_mentions=NONE
+        )
 
-    @members.command(name="remove", description="Remove someone from the bounty's channel (exchange lead, staff)",
-                     extras={"access": Access.LEAD})
+    @members.command(
+        name="remove",
+        description="Remove someone from the bounty's channel (exchange lead, staff)",
+        extras={"access": Access.LEAD},
+    )
     @app_commands.describe(member="Who to remove", bounty=BOUNTY_DESCRIPTION)
-    async def members_remove(self, interaction: discord.Interaction[Any], member: discord.Member | discord.User,
-                             bounty: app_commands.Range[int, 1] | None = None) -> None:
+    async def members_remove(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member | discord.User,
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
         found = await self.bounties.remove_member(actor_for(interaction), bounty, interaction.channel_id, member.id)
         await interaction.response.send_message(
-            f"{member.mention} no longer sees bounty #{found.id}'s channel.", ephemeral=True, allowed_mentions=NONE)
+            f"{member.mention} no longer sees bounty #{found.id}'s channel.", ephemeral=True, allowed_mentions=NONE
+        )
 
-    @app_commands.command(name="cancel", description="Cancel a bounty (exchange lead before payment, staff any time)",
-                          extras={"access": Access.LEAD})
+    @app_commands.command(
+        name="cancel",
+        description="Cancel a bounty (exchange lead before payment, staff any time)",
+        extras={"access": Access.LEAD},
+    )
     @app_commands.describe(reason="Why; kept in the audit trail", bounty=BOUNTY_DESCRIPTION)
-    async def cancel(self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 1, 500],
-                     bounty: app_commands.Range[int, 1] | None = None) -> None:
+    async def cancel(
+        self,
+        interaction: discord.Interaction[Any],
+        reason: app_commands.Range[str, 1, 500],
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
         found = await self.bounties.cancel(actor_for(interaction), bounty, interaction.channel_id, reason)
-        await interaction.response.send_message(f"Bounty #{found.id} for {found.exchange} is cancelled.",
-                                                ephemeral=True, allowed_mentions=NONE)
+        await interaction.response.send_message(
+            f"Bounty #{found.id} for {found.exchange} is cancelled.", ephemeral=True, allowed_mentions=NONE
+        )
 
-    @app_commands.command(name="advance", description="Move a bounty's lifecycle by hand (staff)",
-                          extras={"access": Access.STAFF})
+    @app_commands.command(
+        name="advance", description="Move a bounty's lifecycle by hand (staff)", extras={"access": Access.STAFF}
+    )
     @app_commands.describe(to="The state to move to", reason="Why; kept in the audit trail", bounty=BOUNTY_DESCRIPTION)
     @app_commands.choices(to=STATE_CHOICES)
-    async def advance(self, interaction: discord.Interaction[Any], to: app_commands.Choice[str],
-                      reason: app_commands.Range[str, 0, 500] = "",
-                      bounty: app_commands.Range[int, 1] | None = None) -> None:
-        found = await self.bounties.advance(actor_for(interaction), bounty, interaction.channel_id, State(to.value), reason)
-        await interaction.response.send_message(f"Bounty #{found.id} is now **{found.state.label}**.",
-                                                ephemeral=True, allowed_mentions=NONE)
+    async def advance(
+        self,
+        interaction: discord.Interaction[Any],
+        to: app_commands.Choice[str],
+        reason: app_commands.Range[str, 0, 500] = "",
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        found = await self.bounties.advance(
+            actor_for(interaction), bounty, interaction.channel_id, State(to.value), reason
+        )
+        await interaction.response.send_message(
+            f"Bounty #{found.id} is now **{found.state.label}**.", ephemeral=True, allowed_mentions=NONE
+        )

@@ -20,7 +20,7 @@ _PAYMENT = {
 }
 
 
-def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:  # type: ignore[type-arg]
+def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     b = status.bounty
     phase = PROCESS_PHASE[b.state]
     phase_text = PHASE_TITLES[phase] if phase else b.state.label.capitalize()
@@ -30,8 +30,11 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:  # type:
         + (f" · <#{b.channel_id}>" if b.channel_id else ""),
         colour=COLORS["alert"] if b.state in (State.CANCELLED, State.REFUNDED, State.REJECTED) else COLORS["info"],
     )
-    embed.add_field(name="Timeline against targets",
-                    value="\n".join(notices.timeline_lines(status.periods, targets, status.now)), inline=False)
+    embed.add_field(
+        name="Timeline against targets",
+        value="\n".join(notices.timeline_lines(status.periods, targets, status.now)),
+        inline=False,
+    )
     payment = _PAYMENT.get(b.state) or (f"Funded: {b.fee_usd:,} USD." if b.state in PAID else "Paid.")
     embed.add_field(name=f"Payment · {b.fee_usd:,} USDC/USDT", value=payment, inline=False)
     embed.add_field(name="Technical review", value=notices.review_summary(b, status.review), inline=False)
@@ -40,8 +43,11 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:  # type:
     embed.add_field(name="Governance", value="Not started.", inline=True)
     lead = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.LEAD]
     others = [f"<@{m.user_id}>" for m in status.members if m.role is not MemberRole.LEAD]
-    embed.add_field(name="Members", value=f"Lead: {', '.join(lead) or '—'}"
-                    + (f"\nTeam: {', '.join(others)}" if others else ""), inline=False)
+    embed.add_field(
+        name="Members",
+        value=f"Lead: {', '.join(lead) or '—'}" + (f"\nTeam: {', '.join(others)}" if others else ""),
+        inline=False,
+    )
     embed.set_footer(text=f"{b.form.exchange_type.label} · {', '.join(s.label for s in b.form.subtypes)}")
     return embed
 

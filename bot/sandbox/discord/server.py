@@ -229,11 +229,19 @@ class DiscordSandbox:
         session.identified = True
         s = self.state
         ready = {
-            "v": 10, "user": s.bot_user, "guilds": [{"id": s.guild_id, "unavailable": True}],
-            "session_id": "sandbox-session", "resume_gateway_url": self.gateway_url,
-            "application": {"id": s.application["id"], "flags": 0}, "shard": [0, 1],
-            "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [], "user_settings": {},
+            "v": 10,
+            "user": s.bot_user,
+            "guilds": [{"id": s.guild_id, "unavailable": True}],
+            "session_id": "sandbox-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": s.application["id"], "flags": 0},
+            "shard": [0, 1],
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
         }
         session.seq += 1
         await session.send({"op": 0, "t": "READY", "s": session.seq, "d": ready})
@@ -244,18 +252,48 @@ class DiscordSandbox:
     def _guild_payload(self) -> dict[str, Any]:
         s = self.state
         return {
-            **s.guild, "unavailable": False, "icon": None, "splash": None, "discovery_splash": None,
-            "banner": None, "description": None, "features": [], "emojis": [], "stickers": [],
-            "roles": list(s.roles.values()), "channels": s.guild_channels(), "threads": [],
-            "members": list(s.members.values()), "member_count": len(s.members), "large": False,
-            "presences": [], "voice_states": [], "stage_instances": [], "soundboard_sounds": [],
-            "guild_scheduled_events": list(s.events.values()), "joined_at": iso(), "premium_tier": 0,
-            "premium_subscription_count": 0, "preferred_locale": "en-US", "verification_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
-            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
-            "public_updates_channel_id": None, "afk_channel_id": None, "afk_timeout": 300,
-            "max_members": 500000, "vanity_url_code": None, "premium_progress_bar_enabled": False,
-            "application_id": None, "safety_alerts_channel_id": None, "max_video_channel_users": 25,
+            **s.guild,
+            "unavailable": False,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "roles": list(s.roles.values()),
+            "channels": s.guild_channels(),
+            "threads": [],
+            "members": list(s.members.values()),
+            "member_count": len(s.members),
+            "large": False,
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "soundboard_sounds": [],
+            "guild_scheduled_events": list(s.events.values()),
+            "joined_at": iso(),
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "preferred_locale": "en-US",
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "max_members": 500000,
+            "vanity_url_code": None,
+            "premium_progress_bar_enabled": False,
+            "application_id": None,
+            "safety_alerts_channel_id": None,
+            "max_video_channel_users": 25,
             "incidents_data": None,
         }
 
@@ -271,7 +309,7 @@ class DiscordSandbox:
         return register
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
-        path = request.path[len(API_PREFIX):]
+        path = request.path[len(API_PREFIX) :]
         body = await request.read()
         self.requests.append((request.method, path))
         query = dict(request.query)
@@ -287,7 +325,9 @@ class DiscordSandbox:
             validate_body, validate_type = json.dumps(json_body).encode(), "application/json"
         elif body:
             if request.headers.get("Content-Type") != "application/json":
-                return self._error(400, 50109, "The request body contains invalid JSON (Content-Type must be application/json).")
+                return self._error(
+                    400, 50109, "The request body contains invalid JSON (Content-Type must be application/json)."
+                )
             try:
                 json_body = json.loads(body)
             except ValueError:
@@ -363,27 +403,49 @@ class DiscordSandbox:
 
     # --- objects ---------------------------------------------------------------------------------
 
-    def _message(self, channel_id: str, body: dict[str, Any], *, author: dict[str, Any] | None = None,
-                 interaction: Interaction | None = None, flags: int = 0) -> dict[str, Any]:
+    def _message(
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        *,
+        author: dict[str, Any] | None = None,
+        interaction: Interaction | None = None,
+        flags: int = 0,
+    ) -> dict[str, Any]:
         s = self.state
         content = body.get("content") or ""
         allowed = body.get("allowed_mentions")
         mentions = self._resolve_mentions(content, allowed)
         attachments = []
         for i, f in enumerate(body.get("_files", [])):
-            attachments.append({
-                "id": s.ids.next(), "filename": f["filename"], "size": len(f["data"]),
-                "url": f"https://cdn.sandbox/attachments/{channel_id}/{f['filename']}",
-                "proxy_url": f"https://cdn.sandbox/attachments/{channel_id}/{f['filename']}",
-                "content_type": "image/png" if f["filename"].endswith(".png") else "application/octet-stream",
-                "_data": f["data"], "_index": i,
-            })
+            attachments.append(
+                {
+                    "id": s.ids.next(),
+                    "filename": f["filename"],
+                    "size": len(f["data"]),
+                    "url": f"https://cdn.sandbox/attachments/{channel_id}/{f['filename']}",
+                    "proxy_url": f"https://cdn.sandbox/attachments/{channel_id}/{f['filename']}",
+                    "content_type": "image/png" if f["filename"].endswith(".png") else "application/octet-stream",
+                    "_data": f["data"],
+                    "_index": i,
+                }
+            )
         message = {
-            "id": s.ids.next(), "channel_id": channel_id, "type": 20 if interaction else 0, "content": content,
-            "author": author or s.bot_user, "timestamp": iso(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": mentions["everyone"], "mentions": mentions["users"],
-            "mention_roles": mentions["roles"], "attachments": attachments, "embeds": body.get("embeds") or [],
-            "components": _number_components(body.get("components") or []), "pinned": False,
+            "id": s.ids.next(),
+            "channel_id": channel_id,
+            "type": 20 if interaction else 0,
+            "content": content,
+            "author": author or s.bot_user,
+            "timestamp": iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": mentions["everyone"],
+            "mentions": mentions["users"],
+            "mention_roles": mentions["roles"],
+            "attachments": attachments,
+            "embeds": body.get("embeds") or [],
+            "components": _number_components(body.get("components") or []),
+            "pinned": False,
             "flags": flags | int(body.get("flags") or 0),
         }
         if interaction is not None:
@@ -423,19 +485,29 @@ class DiscordSandbox:
 
     # --- interactions (driven by tests through SandboxUser) --------------------------------------
 
-    async def send_interaction(self, itype: int, user_id: str, channel_id: str, data: dict[str, Any],
-                               message: dict[str, Any] | None = None) -> Interaction:
+    async def send_interaction(
+        self, itype: int, user_id: str, channel_id: str, data: dict[str, Any], message: dict[str, Any] | None = None
+    ) -> Interaction:
         s = self.state
         member = s.members[user_id]
         channel = s.channels[channel_id]
         iid = s.ids.next()
         token = f"itoken-{iid}"
         payload: dict[str, Any] = {
-            "id": iid, "application_id": s.application["id"], "type": itype, "token": token, "version": 1,
-            "data": data, "locale": "en-US", "entitlements": [], "context": 0,
-            "authorizing_integration_owners": {"0": s.guild_id}, "attachment_size_limit": 10485760,
+            "id": iid,
+            "application_id": s.application["id"],
+            "type": itype,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "locale": "en-US",
+            "entitlements": [],
+            "context": 0,
+            "authorizing_integration_owners": {"0": s.guild_id},
+            "attachment_size_limit": 10485760,
             "app_permissions": str(s.permissions_in(s.bot_user["id"], channel_id)) if channel["type"] != DM else "0",
-            "channel_id": channel_id, "channel": {k: v for k, v in channel.items()},
+            "channel_id": channel_id,
+            "channel": {k: v for k, v in channel.items()},
         }
         if channel["type"] != DM:
             payload["guild_id"] = s.guild_id
@@ -460,7 +532,7 @@ class DiscordSandbox:
 
     # --- routes ----------------------------------------------------------------------------------
 
-    def _install_routes(self) -> None:  # noqa: C901 - one table of routes reads best in one place
+    def _install_routes(self) -> None:
         s = self.state
         r = self.route
 
@@ -471,13 +543,30 @@ class DiscordSandbox:
         @r("GET", "/oauth2/applications/@me")
         async def application(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             return 200, {
-                "id": s.application["id"], "name": "BountyBot", "icon": None, "description": "Connector bounties",
-                "type": None, "verify_key": "0" * 64, "flags": 0, "flags_new": "0", "redirect_uris": [],
-                "interactions_endpoint_url": None, "role_connections_verification_url": None,
-                "owner": s.bot_user, "approximate_guild_count": 1, "approximate_user_install_count": 0,
-                "approximate_user_authorization_count": 0, "explicit_content_filter": 0, "team": None,
-                "eligible_oauth2_scopes": [], "bot_public": False, "bot_require_code_grant": False,
-                "bot": s.bot_user, "summary": "", "rpc_origins": [], "tags": [],
+                "id": s.application["id"],
+                "name": "BountyBot",
+                "icon": None,
+                "description": "Connector bounties",
+                "type": None,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "flags_new": "0",
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "owner": s.bot_user,
+                "approximate_guild_count": 1,
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "team": None,
+                "eligible_oauth2_scopes": [],
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "bot": s.bot_user,
+                "summary": "",
+                "rpc_origins": [],
+                "tags": [],
             }
 
         @r("PUT", "/applications/{app}/guilds/{guild}/commands")
@@ -486,10 +575,16 @@ class DiscordSandbox:
             out = []
             for cmd in body:
                 stored = {
-                    "id": s.ids.next(), "application_id": s.application["id"], "version": s.ids.next(),
+                    "id": s.ids.next(),
+                    "application_id": s.application["id"],
+                    "version": s.ids.next(),
                     "default_member_permissions": cmd.get("default_member_permissions"),
-                    "type": cmd.get("type", 1), "name": cmd["name"], "description": cmd.get("description", ""),
-                    "guild_id": p["guild"], "dm_permission": False, "nsfw": bool(cmd.get("nsfw", False)),
+                    "type": cmd.get("type", 1),
+                    "name": cmd["name"],
+                    "description": cmd.get("description", ""),
+                    "guild_id": p["guild"],
+                    "dm_permission": False,
+                    "nsfw": bool(cmd.get("nsfw", False)),
                     "options": cmd.get("options", []),
                 }
                 if cmd.get("contexts") is not None:
@@ -518,8 +613,12 @@ class DiscordSandbox:
             resource: dict[str, Any] | None = None
             if kind in (4, 5):
                 flags = int(data.get("flags") or 0)
-                message = self._message(interaction.channel_id, data if kind == 4 else {}, interaction=interaction,
-                                        flags=flags | (128 if kind == 5 else 0))
+                message = self._message(
+                    interaction.channel_id,
+                    data if kind == 4 else {},
+                    interaction=interaction,
+                    flags=flags | (128 if kind == 5 else 0),
+                )
                 interaction.original = message
                 if not flags & EPHEMERAL:
                     self._store_message(message)
@@ -537,11 +636,15 @@ class DiscordSandbox:
             interaction.changed.set()
             if request.query.get("with_response") not in ("1", "true", "True"):
                 return 204, None
-            out: dict[str, Any] = {"interaction": {
-                "id": interaction.id, "type": interaction.type, "activity_instance_id": None,
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
-            }}
+            out: dict[str, Any] = {
+                "interaction": {
+                    "id": interaction.id,
+                    "type": interaction.type,
+                    "activity_instance_id": None,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
+                }
+            }
             if interaction.original is not None and kind in (4, 5):
                 out["interaction"]["response_message_id"] = interaction.original["id"]
             if resource is not None:
@@ -571,8 +674,11 @@ class DiscordSandbox:
         @r("PATCH", "/webhooks/{app}/{token}/messages/{mid}")
         async def edit_original(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             interaction = self._interaction(p["token"])
-            target = interaction.original if p["mid"] == "@original" else next(
-                (m for m in interaction.followups if m["id"] == p["mid"]), None)
+            target = (
+                interaction.original
+                if p["mid"] == "@original"
+                else next((m for m in interaction.followups if m["id"] == p["mid"]), None)
+            )
             if target is None:
                 raise DiscordError(404, 10008, "Unknown Message")
             for key in ("content", "embeds"):
@@ -610,23 +716,47 @@ class DiscordSandbox:
             if parent is not None:
                 parent_channel = s.channels.get(str(parent))
                 if parent_channel is None or parent_channel["type"] != CATEGORY:
-                    raise DiscordError(400, 50035, "Invalid Form Body",
-                                       {"parent_id": {"_errors": [{"code": "CHANNEL_PARENT_INVALID",
-                                                                   "message": "Not a category."}]}})
+                    raise DiscordError(
+                        400,
+                        50035,
+                        "Invalid Form Body",
+                        {"parent_id": {"_errors": [{"code": "CHANNEL_PARENT_INVALID", "message": "Not a category."}]}},
+                    )
                 if len(s.children(str(parent))) >= CATEGORY_CHANNEL_LIMIT:
-                    raise DiscordError(400, 50035, "Invalid Form Body", {"parent_id": {"_errors": [{
-                        "code": "CHANNEL_PARENT_MAX_CHANNELS",
-                        "message": "Maximum number of channels in category reached (50)"}]}})
+                    raise DiscordError(
+                        400,
+                        50035,
+                        "Invalid Form Body",
+                        {
+                            "parent_id": {
+                                "_errors": [
+                                    {
+                                        "code": "CHANNEL_PARENT_MAX_CHANNELS",
+                                        "message": "Maximum number of channels in category reached (50)",
+                                    }
+                                ]
+                            }
+                        },
+                    )
             if len(s.guild_channels()) >= 500:
                 raise DiscordError(400, 30013, "Maximum number of guild channels reached (500)")
             overwrites = [
-                {"id": str(o["id"]), "type": o["type"], "allow": str(o.get("allow") or 0),
-                 "deny": str(o.get("deny") or 0)}
+                {
+                    "id": str(o["id"]),
+                    "type": o["type"],
+                    "allow": str(o.get("allow") or 0),
+                    "deny": str(o.get("deny") or 0),
+                }
                 for o in body.get("permission_overwrites") or []
             ]
-            channel = s.new_channel(body["name"], kind, parent_id=str(parent) if parent else None,
-                                    position=body.get("position") or 0, overwrites=overwrites,
-                                    topic=body.get("topic"))
+            channel = s.new_channel(
+                body["name"],
+                kind,
+                parent_id=str(parent) if parent else None,
+                position=body.get("position") or 0,
+                overwrites=overwrites,
+                topic=body.get("topic"),
+            )
             await self.dispatch("CHANNEL_CREATE", channel)
             return 201, channel
 
@@ -642,8 +772,14 @@ class DiscordSandbox:
                     channel[key] = body[key]
             if "permission_overwrites" in body:
                 channel["permission_overwrites"] = [
-                    {"id": str(o["id"]), "type": o["type"], "allow": str(o.get("allow") or 0),
-                     "deny": str(o.get("deny") or 0)} for o in body["permission_overwrites"]]
+                    {
+                        "id": str(o["id"]),
+                        "type": o["type"],
+                        "allow": str(o.get("allow") or 0),
+                        "deny": str(o.get("deny") or 0),
+                    }
+                    for o in body["permission_overwrites"]
+                ]
             await self.dispatch("CHANNEL_UPDATE", channel)
             return 200, channel
 
@@ -651,8 +787,14 @@ class DiscordSandbox:
         async def put_overwrite(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             channel = self._channel(p["cid"])
             rest = [o for o in channel["permission_overwrites"] if o["id"] != p["oid"]]
-            rest.append({"id": p["oid"], "type": body.get("type", 1), "allow": str(body.get("allow") or 0),
-                         "deny": str(body.get("deny") or 0)})
+            rest.append(
+                {
+                    "id": p["oid"],
+                    "type": body.get("type", 1),
+                    "allow": str(body.get("allow") or 0),
+                    "deny": str(body.get("deny") or 0),
+                }
+            )
             channel["permission_overwrites"] = rest
             await self.dispatch("CHANNEL_UPDATE", channel)
             return 204, None
@@ -708,13 +850,24 @@ class DiscordSandbox:
         async def create_event(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             eid = s.ids.next()
             event = {
-                "id": eid, "guild_id": s.guild_id, "name": body["name"], "description": body.get("description"),
-                "channel_id": body.get("channel_id"), "creator_id": s.bot_user["id"], "creator": s.bot_user,
-                "image": None, "scheduled_start_time": body["scheduled_start_time"],
-                "scheduled_end_time": body.get("scheduled_end_time"), "status": 1,
-                "entity_type": body["entity_type"], "entity_id": None, "recurrence_rule": None,
-                "privacy_level": body["privacy_level"], "guild_scheduled_event_exceptions": [],
-                "entity_metadata": body.get("entity_metadata"), "user_count": 0,
+                "id": eid,
+                "guild_id": s.guild_id,
+                "name": body["name"],
+                "description": body.get("description"),
+                "channel_id": body.get("channel_id"),
+                "creator_id": s.bot_user["id"],
+                "creator": s.bot_user,
+                "image": None,
+                "scheduled_start_time": body["scheduled_start_time"],
+                "scheduled_end_time": body.get("scheduled_end_time"),
+                "status": 1,
+                "entity_type": body["entity_type"],
+                "entity_id": None,
+                "recurrence_rule": None,
+                "privacy_level": body["privacy_level"],
+                "guild_scheduled_event_exceptions": [],
+                "entity_metadata": body.get("entity_metadata"),
+                "user_count": 0,
             }
             s.events[eid] = event
             await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)

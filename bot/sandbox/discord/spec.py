@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from multidict import CIMultiDict, MultiDict
+from openapi_core.exceptions import OpenAPIError
 
 SPEC_ENV = "BOUNTYBOT_DISCORD_OPENAPI"
 _CANDIDATES = (
@@ -81,27 +82,50 @@ class SpecValidator:
         self.api_prefix = api_prefix
         self.api = _openapi()
 
-    def _request(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-                 body: bytes | None, content_type: str) -> _Request:
-        spec_path = "/api/v10" + path[len(self.api_prefix):]
+    def _request(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes | None,
+        content_type: str,
+    ) -> _Request:
+        spec_path = "/api/v10" + path[len(self.api_prefix) :]
         return _Request(method.lower(), spec_path, body, content_type, MultiDict(query), CIMultiDict(headers))
 
-    def check_request(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-                      body: bytes | None, content_type: str) -> list[str]:
+    def check_request(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes | None,
+        content_type: str,
+    ) -> list[str]:
         req = self._request(method, path, query, headers, _stringify_snowflakes(body), content_type)
         try:
             self.api.validate_request(req)
-        except Exception as exc:  # openapi-core raises a family of errors; all mean "not what Discord accepts"
+        except OpenAPIError as exc:  # every kind of mismatch means "not what Discord accepts"
             return [f"request {method} {path}: {_describe(exc)}"]
         return []
 
-    def check_response(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-                       body: bytes | None, content_type: str, status: int, data: bytes) -> list[str]:
+    def check_response(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes | None,
+        content_type: str,
+        status: int,
+        data: bytes,
+    ) -> list[str]:
         req = self._request(method, path, query, headers, body, content_type)
         resp = _Response(status, data, "application/json" if data else "", CIMultiDict())
         try:
             self.api.validate_response(req, resp)
-        except Exception as exc:
+        except OpenAPIError as exc:
             return [f"response {status} to {method} {path}: {_describe(exc)}"]
         return []
 
@@ -126,7 +150,7 @@ def _stringify_snowflakes(body: bytes | None) -> bytes | None:
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            out = {}
+            out: dict[str, Any] = {}
             for k, v in value.items():
                 if (k == "id" or k.endswith("_id")) and is_int(v):
                     out[k] = str(v)

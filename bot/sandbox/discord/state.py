@@ -94,39 +94,80 @@ class SandboxState:
 
     def _role(self, rid: str, name: str, perms: int, position: int, managed: bool = False) -> dict[str, Any]:
         return {
-            "id": rid, "name": name, "description": None, "permissions": str(perms), "position": position,
-            "color": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "hoist": False, "managed": managed, "mentionable": False, "icon": None, "unicode_emoji": None,
+            "id": rid,
+            "name": name,
+            "description": None,
+            "permissions": str(perms),
+            "position": position,
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "managed": managed,
+            "mentionable": False,
+            "icon": None,
+            "unicode_emoji": None,
             "flags": 0,
         }
 
     def new_user(self, name: str, *, bot: bool = False) -> dict[str, Any]:
         uid = self.ids.next()
         user = {
-            "id": uid, "username": name.lower().replace(" ", "_"), "global_name": name, "discriminator": "0",
-            "avatar": None, "public_flags": 0, "flags": 0, "bot": bot, "banner": None, "accent_color": None,
-            "avatar_decoration_data": None, "collectibles": None, "primary_guild": None,
+            "id": uid,
+            "username": name.lower().replace(" ", "_"),
+            "global_name": name,
+            "discriminator": "0",
+            "avatar": None,
+            "public_flags": 0,
+            "flags": 0,
+            "bot": bot,
+            "banner": None,
+            "accent_color": None,
+            "avatar_decoration_data": None,
+            "collectibles": None,
+            "primary_guild": None,
         }
         self.users[uid] = user
         return user
 
     def add_member(self, user: dict[str, Any], role_ids: list[str]) -> dict[str, Any]:
         member = {
-            "user": user, "roles": list(role_ids), "nick": None, "avatar": None, "banner": None,
-            "joined_at": iso(), "premium_since": None, "deaf": False, "mute": False, "flags": 0,
-            "pending": False, "communication_disabled_until": None,
+            "user": user,
+            "roles": list(role_ids),
+            "nick": None,
+            "avatar": None,
+            "banner": None,
+            "joined_at": iso(),
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "communication_disabled_until": None,
         }
         self.members[user["id"]] = member
         return member
 
     def new_channel(
-        self, name: str, kind: int, *, parent_id: str | None = None, position: int = 0,
-        overwrites: list[dict[str, Any]] | None = None, topic: str | None = None,
+        self,
+        name: str,
+        kind: int,
+        *,
+        parent_id: str | None = None,
+        position: int = 0,
+        overwrites: list[dict[str, Any]] | None = None,
+        topic: str | None = None,
     ) -> dict[str, Any]:
         cid = self.ids.next()
         channel: dict[str, Any] = {
-            "id": cid, "type": kind, "name": name, "guild_id": self.guild["id"], "position": position,
-            "permission_overwrites": overwrites or [], "parent_id": parent_id, "flags": 0, "nsfw": False,
+            "id": cid,
+            "type": kind,
+            "name": name,
+            "guild_id": self.guild["id"],
+            "position": position,
+            "permission_overwrites": overwrites or [],
+            "parent_id": parent_id,
+            "flags": 0,
+            "nsfw": False,
         }
         if kind == TEXT:
             channel.update(topic=topic, last_message_id=None, rate_limit_per_user=0, last_pin_timestamp=None)

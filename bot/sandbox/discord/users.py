@@ -169,7 +169,8 @@ class SandboxUser:
                 resolved.setdefault("users", {})[uid] = s.users[uid]
                 if uid in s.members:
                     resolved.setdefault("members", {})[uid] = {
-                        k: v for k, v in s.members[uid].items() if k != "user"} | {"permissions": "0"}
+                        k: v for k, v in s.members[uid].items() if k != "user"
+                    } | {"permissions": "0"}
                 value = uid
             elif opt["type"] == 4:
                 value = int(value)
@@ -196,8 +197,12 @@ class SandboxUser:
                 inner = component["component"]
                 submitted.append({"type": 18, "component": self._fill(inner, values, component.get("label", ""))})
             elif component["type"] == 1:
-                submitted.append({"type": 1, "components": [self._fill(c, values, c.get("label", ""))
-                                                            for c in component["components"]]})
+                submitted.append(
+                    {
+                        "type": 1,
+                        "components": [self._fill(c, values, c.get("label", "")) for c in component["components"]],
+                    }
+                )
         data = {"custom_id": modal["custom_id"], "components": submitted}
         interaction = await self.sandbox.send_interaction(5, str(self.id), outcome.interaction.channel_id, data)
         return await self._settle(interaction, wait)
@@ -225,15 +230,17 @@ class SandboxUser:
 
     async def click(self, reply: Reply, label_or_id: str, *, wait: float = 5.0) -> Outcome:
         """Click the button whose label or custom_id is `label_or_id` on `reply`."""
-        button = next((b for b in reply.buttons
-                       if b.get("label") == label_or_id or b.get("custom_id") == label_or_id), None)
+        button = next(
+            (b for b in reply.buttons if b.get("label") == label_or_id or b.get("custom_id") == label_or_id), None
+        )
         if button is None:
             raise ClientRefused(f"no button {label_or_id!r}; buttons: {[b.get('label') for b in reply.buttons]}")
         if button.get("disabled"):
             raise ClientRefused(f"the button {label_or_id!r} is disabled")
         data = {"custom_id": button["custom_id"], "component_type": 2}
         interaction = await self.sandbox.send_interaction(
-            3, str(self.id), reply.message["channel_id"], data, message=reply.message)
+            3, str(self.id), reply.message["channel_id"], data, message=reply.message
+        )
         return await self._settle(interaction, wait)
 
     async def _settle(self, interaction: Interaction, wait: float) -> Outcome:
@@ -241,7 +248,8 @@ class SandboxUser:
         deadline = time.monotonic() + wait
         while True:
             done = interaction.callback is not None and not (
-                interaction.original is not None and interaction.original["flags"] & 128)
+                interaction.original is not None and interaction.original["flags"] & 128
+            )
             if done:
                 return Outcome(interaction, self.sandbox)
             remaining = deadline - time.monotonic()

@@ -1,0 +1,24 @@
+"""`bountybot demo` plays the lifecycle so far against the sandbox and exits 0."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+
+
+def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "Olga (community) sees (only they see it):\n    │ Bounties start in #developer",
+        "Bounty #1 for Backpack is started.** Your private channel is #bounty-1-backpack",
+        "who can see it: Erin (Backpack): yes, Tom (Backpack): no, Sam (Foundation): yes, Olga (community): no",
+        "Welcome, Backpack: connector bounty #1",
+        "scheduled event: Intro call: Backpack connector bounty",
+        "Bounty #1 is now **awaiting payment**",
+        "Tom can see the channel now: yes",
+        "Overrun: bounty #1 Backpack is past its Setup target",
+        "0 violation(s)",
+    ):
+        assert expected in out, expected
