@@ -71,15 +71,19 @@ class BountyService:
         return bounty, members
 
     async def status(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> BountyStatus:
-        bounty, members = await self.visible(actor, bounty_id, channel_id)
-        conn = self.ctx.conn
-        return BountyStatus(
-            bounty=bounty,
-            members=members,
-            review=await bounties.review(conn, bounty.id),
-            periods=await bounties.state_periods(conn, bounty.id),
-            now=self.ctx.clock.now(),
-        )
+        # The hot read path: one query when the bounty is named or this is its channel.
+        found = None
+        if bounty_id is not None:
+            found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty_id)
+        elif channel_id is not None:
+            found = await bounties.snapshot(self.ctx.conn, channel_id=channel_id)
+        if found is None:
+            bounty = await self._find(bounty_id, channel_id, actor)
+            found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty.id)
+            assert found is not None
+        bounty, members, review, periods = found
+        require_member(actor, members, bounty.id)
+        return BountyStatus(bounty=bounty, members=members, review=review, periods=periods, now=self.ctx.clock.now())
 
     async def list_bounties(self, actor: Actor, state: State | None) -> list[Bounty]:
         require_staff(actor, "list every bounty")

@@ -182,3 +182,34 @@ async def review(conn: aiosqlite.Connection, bounty_id: int) -> dict[ReviewItem,
     ) as cur:
         rows = await cur.fetchall()
     return {ReviewItem(r[0]): ReviewEntry(ReviewItem(r[0]), ReviewStatus(r[1]), r[2], r[3], r[4]) for r in rows}
+
+
+_SNAPSHOT = f"""
+SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))},
+  (SELECT json_group_array(json_array(user_id, role, added_by, added_at))
+     FROM (SELECT * FROM bounty_members WHERE bounty_id = b.id ORDER BY added_at, user_id)),
+  (SELECT json_group_array(json_array(item, status, note, reviewer_id, recorded_at))
+     FROM review_items WHERE bounty_id = b.id),
+  (SELECT json_group_array(json_array(state, entered_at, left_at))
+     FROM (SELECT * FROM state_periods WHERE bounty_id = b.id ORDER BY entered_at, rowid))
+FROM bounties b WHERE b.{{column}} = ?
+"""
+
+
+async def snapshot(
+    conn: aiosqlite.Connection, *, bounty_id: int | None = None, channel_id: int | None = None
+) -> tuple[Bounty, list[Member], dict[ReviewItem, ReviewEntry], list[StatePeriod]] | None:
+    """A bounty with its members, review and state history in one query (the status read path)."""
+    column, value = ("id", bounty_id) if bounty_id is not None else ("channel_id", channel_id)
+    async with conn.execute(_SNAPSHOT.format(column=column), (value,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    bounty = _row_to_bounty(row)
+    members_ = [Member(bounty.id, r[0], MemberRole(r[1]), r[2], r[3]) for r in json.loads(row[9])]
+    review_ = {
+        ReviewItem(r[0]): ReviewEntry(ReviewItem(r[0]), ReviewStatus(r[1]), r[2], r[3], r[4])
+        for r in json.loads(row[10])
+    }
+    periods = [StatePeriod(State(r[0]), int(r[1]), r[2]) for r in json.loads(row[11])]
+    return bounty, members_, review_, periods
