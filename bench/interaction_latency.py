@@ -27,12 +27,12 @@ from discord import app_commands
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import point_discord_at  # noqa: E402
-from bot.clock import ManualClock  # noqa: E402
-from bot.sandbox.discord.server import DiscordSandbox  # noqa: E402
-from bot.sandbox.discord.users import SandboxUser, add_user  # noqa: E402
-from bot.sandbox.harness import running_bot, sandbox_config  # noqa: E402
-from tests.intake_helpers import start_bounty  # noqa: E402
+from bot.app import point_discord_at
+from bot.clock import ManualClock
+from bot.sandbox.discord.server import DiscordSandbox
+from bot.sandbox.discord.users import SandboxUser, add_user
+from bot.sandbox.harness import running_bot, sandbox_config
+from tests.intake_helpers import start_bounty
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -41,9 +41,7 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def measure(
-    users: list[SandboxUser], run: Callable[[SandboxUser], Awaitable[Any]], rounds: int
-) -> list[float]:
+async def measure(users: list[SandboxUser], run: Callable[[SandboxUser], Awaitable[Any]], rounds: int) -> list[float]:
     samples: list[float] = []
     for _ in range(rounds):
         outcomes = await asyncio.gather(*(run(u) for u in users))
@@ -101,7 +99,9 @@ async def bare_latency(sandbox: DiscordSandbox, users: list[SandboxUser], rounds
 
 def summary(name: str, samples: list[float]) -> tuple[float, float]:
     p50, p99 = percentile(samples, 50), percentile(samples, 99)
-    print(f"{name:<28} n={len(samples):<5} p50={p50:6.1f} ms  p99={p99:6.1f} ms  mean={statistics.mean(samples):6.1f} ms")
+    print(
+        f"{name:<28} n={len(samples):<5} p50={p50:6.1f} ms  p99={p99:6.1f} ms  mean={statistics.mean(samples):6.1f} ms"
+    )
     return p50, p99
 
 
