@@ -13,13 +13,15 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# A package of its own so that the .sql files ship with an installed bot (Docker), not only a checkout.
+MIGRATIONS_DIR = Path(str(resources.files("migrations")))
 _MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
