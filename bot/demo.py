@@ -124,6 +124,7 @@ async def run_demo(quiet: bool = False) -> int:
                     },
                 )
                 say.sees(exchange, done.reply)
+                await bot.outbox.drain()  # let the welcome and the event land before looking at the channel
 
                 bounty = await bot.services.bounties.status(_actor(staff), 1, None)
                 channel_id = str(bounty.bounty.channel_id)
