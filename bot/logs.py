@@ -31,10 +31,18 @@ class SecretFilter(logging.Filter):
         return True
 
 
+class _NoVoiceNotice(logging.Filter):
+    """discord.py warns at every start that voice support is not installed; the bot never uses voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "discord.client" and "voice will NOT be supported" in record.getMessage())
+
+
 def configure(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(secrets))
+    handler.addFilter(_NoVoiceNotice())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

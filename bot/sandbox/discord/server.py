@@ -835,6 +835,13 @@ class DiscordSandbox:
             s.messages[cid] = []
             return 200, channel
 
+        @r("GET", "/users/{uid}")
+        async def get_user(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            user = s.users.get(p["uid"])
+            if user is None:
+                raise DiscordError(404, 10013, "Unknown User")
+            return 200, user
+
         @r("GET", "/guilds/{guild}/members/{uid}")
         async def get_member(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             member = s.members.get(p["uid"])
