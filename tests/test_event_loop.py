@@ -25,8 +25,9 @@ async def quiet_sandbox() -> AsyncIterator[DiscordSandbox]:
     await sb.stop()
 
 
-async def test_the_lifecycle_never_blocks_the_loop(quiet_sandbox: DiscordSandbox, tmp_path: Path,
-                                                   clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_lifecycle_never_blocks_the_loop(
+    quiet_sandbox: DiscordSandbox, tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
     loop = asyncio.get_running_loop()
     loop.set_debug(True)
     loop.slow_callback_duration = 0.05

@@ -7,6 +7,7 @@ shapes checked are the ones the library really sends.
 from __future__ import annotations
 
 import io
+
 import discord
 import pytest
 
@@ -69,11 +70,19 @@ async def test_files_dms_roles_and_events_work_through_discord_py(
     assert bot.adapter.role("hummingbot-foundation") is not None
 
     event_id = await bot.adapter.ensure_external_event(
-        name="Kick-off", description="Kick-off call", start=2_000_000_000, minutes=30, location="Discord",
+        name="Kick-off",
+        description="Kick-off call",
+        start=2_000_000_000,
+        minutes=30,
+        location="Discord",
         marker="[bounty:9]",
     )
     again = await bot.adapter.ensure_external_event(
-        name="Kick-off", description="Kick-off call", start=2_000_000_000, minutes=30, location="Discord",
+        name="Kick-off",
+        description="Kick-off call",
+        start=2_000_000_000,
+        minutes=30,
+        location="Discord",
         marker="[bounty:9]",
     )
     assert again == event_id and len(sandbox.state.events) == 1
