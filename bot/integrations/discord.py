@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 CATEGORY_LIMIT = 50  # Discord allows 50 channels in one category
 
 
+def member_access() -> discord.PermissionOverwrite:
+    """What a person on a bounty may do in its private channel."""
+    return discord.PermissionOverwrite(
+        view_channel=True, send_messages=True, read_message_history=True, attach_files=True, embed_links=True
+    )
+
+
 class DiscordUnavailable(Exception):
     """Discord could not be reached or asked us to wait; trying again later may work."""
 
@@ -153,13 +160,6 @@ class DiscordAdapter:
         if (existing := self.find_marked_channel(spec.marker)) is not None:
             return existing.id
         guild = self.guild
-        member_access = discord.PermissionOverwrite(
-            view_channel=True,
-            send_messages=True,
-            read_message_history=True,
-            attach_files=True,
-            embed_links=True,
-        )
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             guild.me: discord.PermissionOverwrite(
@@ -176,9 +176,9 @@ class DiscordAdapter:
             role = self.role(name)
             if role is None:
                 raise DiscordRejected(f"role {name!r} does not exist")
-            overwrites[role] = member_access
+            overwrites[role] = member_access()
         for uid in spec.member_ids:
-            overwrites[discord.Object(uid, type=discord.Member)] = member_access
+            overwrites[discord.Object(uid, type=discord.Member)] = member_access()
         full: set[int] = set()
         for _ in range(3):
             category = await self._category_with_room(spec.category, full)
@@ -208,14 +208,7 @@ class DiscordAdapter:
         http = self.client.http
         with _translate():
             if allow:
-                grant = discord.PermissionOverwrite(
-                    view_channel=True,
-                    send_messages=True,
-                    read_message_history=True,
-                    attach_files=True,
-                    embed_links=True,
-                )
-                allow_bits, deny_bits = grant.pair()
+                allow_bits, deny_bits = member_access().pair()
                 # Sent as integers, the type Discord's OpenAPI description gives these fields.
                 allow_value: Any = allow_bits.value
                 deny_value: Any = deny_bits.value

@@ -122,41 +122,22 @@ class BountyService:
                 note=note,
             )
             current = bounty
-            if current.state is State.INTAKE:
+
+            async def move(target: State, reason: str) -> None:
+                nonlocal current, moved_to
                 current = await transition(
-                    ch,
-                    self.ctx.config,
-                    current,
-                    State.REVIEW,
-                    role=Role.STAFF,
-                    actor_id=actor.user_id,
-                    reason="Technical review started.",
+                    ch, self.ctx.config, current, target, role=Role.STAFF, actor_id=actor.user_id, reason=reason
                 )
-                moved_to = State.REVIEW
+                moved_to = target
+
+            if current.state is State.INTAKE:
+                await move(State.REVIEW, "Technical review started.")
             entries = await bounties.review(ch.tx, bounty.id)
             complete = len(entries) == len(ReviewItem) and all(e.status is ReviewStatus.OK for e in entries.values())
             if complete and current.state is State.REVIEW:
-                current = await transition(
-                    ch,
-                    self.ctx.config,
-                    current,
-                    State.AWAITING_PAYMENT,
-                    role=Role.STAFF,
-                    actor_id=actor.user_id,
-                    reason="Technical review complete: every item is ok. Payment is next.",
-                )
-                moved_to = State.AWAITING_PAYMENT
+                await move(State.AWAITING_PAYMENT, "Technical review complete: every item is ok. Payment is next.")
             elif status is ReviewStatus.MISSING and current.state is State.AWAITING_PAYMENT:
-                current = await transition(
-                    ch,
-                    self.ctx.config,
-                    current,
-                    State.REVIEW,
-                    role=Role.STAFF,
-                    actor_id=actor.user_id,
-                    reason=f"{item.label} is missing: {note}",
-                )
-                moved_to = State.REVIEW
+                await move(State.REVIEW, f"{item.label} is missing: {note}")
             if status is ReviewStatus.MISSING:
                 await ch.send(
                     f"bounty:{bounty.id}:review:{ch.audit_ids[0]}",
