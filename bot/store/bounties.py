@@ -201,10 +201,11 @@ async def snapshot(
 ) -> tuple[Bounty, list[Member], dict[ReviewItem, ReviewEntry], list[StatePeriod]] | None:
     """A bounty with its members, review and state history in one query (the status read path)."""
     column, value = ("id", bounty_id) if bounty_id is not None else ("channel_id", channel_id)
-    async with conn.execute(_SNAPSHOT.format(column=column), (value,)) as cur:
-        row = await cur.fetchone()
-    if row is None:
+    # One trip to the database thread (a cursor's execute, fetch and close would be three).
+    rows = list(await conn.execute_fetchall(_SNAPSHOT.format(column=column), (value,)))
+    if not rows:
         return None
+    row = rows[0]
     bounty = _row_to_bounty(row)
     members_ = [Member(bounty.id, r[0], MemberRole(r[1]), r[2], r[3]) for r in json.loads(row[9])]
     review_ = {
