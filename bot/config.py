@@ -90,6 +90,65 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class TokenConfig:
+    symbol: str
+    address: str  # EVM contract or Solana mint
+    decimals: int
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    name: str  # ethereum, bsc, solana
+    rpc_urls: tuple[Secret, ...]  # tried in order; may embed API keys, so never logged
+    receiver: str
+    tokens: tuple[TokenConfig, ...]
+    chain_id: int | None = None  # EVM only
+    # EVM: "finalized" uses the chain's finalized block; a number N counts N confirmations instead.
+    finality: str | int = "finalized"
+    seconds_per_block: float = 12.0
+
+
+DEFAULT_CHAINS: dict[str, dict[str, Any]] = {
+    "ethereum": {
+        "chain_id": 1,
+        "rpc_urls": ["https://ethereum-rpc.publicnode.com"],
+        "receiver": "0x60D581aEa0644e74df60c7555e5166d32665d6b6",
+        "seconds_per_block": 12.0,
+        "tokens": [
+            {"symbol": "USDC", "address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "decimals": 6},
+            {"symbol": "USDT", "address": "0xdAC17F958D2ee523a2206206994597C13D831ec7", "decimals": 6},
+        ],
+    },
+    "bsc": {
+        "chain_id": 56,
+        "rpc_urls": ["https://bsc-dataseed.bnbchain.org"],
+        "receiver": "0xE517b826a26B439eCE92f3220628eC007049d915",
+        "seconds_per_block": 0.75,
+        "tokens": [
+            {"symbol": "USDC", "address": "0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d", "decimals": 18},
+            {"symbol": "USDT", "address": "0x55d398326f99059fF775485246999027B3197955", "decimals": 18},
+        ],
+    },
+    "solana": {
+        "rpc_urls": ["https://api.mainnet-beta.solana.com"],
+        "receiver": "5bhQNYaDEwEqjcjsuRJRuGyqbchzcDtYK49e593Wuc8i",
+        "seconds_per_block": 0.4,
+        "tokens": [
+            {"symbol": "USDC", "address": "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", "decimals": 6},
+            {"symbol": "USDT", "address": "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB", "decimals": 6},
+        ],
+    },
+}
+
+
+@dataclass(frozen=True)
+class PaymentsConfig:
+    watch_interval_seconds: float = 30.0
+    rpc_timeout_seconds: float = 10.0
+    escrow_agreement_url: str = "https://hummingbot.org/bounties/escrow-agreement/"
+
+
+@dataclass(frozen=True)
 class Config:
     discord: DiscordConfig
     database_path: Path = Path("bountybot.db")
@@ -100,11 +159,14 @@ class Config:
     phase_target_days: Mapping[ProcessPhase, int] = field(default_factory=lambda: dict(DEFAULT_PHASE_TARGET_DAYS))
     log_level: str = "INFO"
     discord_token: Secret = field(default_factory=lambda: Secret(""))
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    chains: Mapping[str, ChainConfig] = field(default_factory=dict)
 
     @property
     def secrets(self) -> list[str]:
         """Every secret value in use, for the log filter."""
-        return [s.get() for s in (self.discord_token,) if s]
+        rpc = [url for chain in self.chains.values() for url in chain.rpc_urls]
+        return [s.get() for s in (self.discord_token, *rpc) if s]
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -122,7 +184,10 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "outbox": tuple(OutboxConfig.__dataclass_fields__),
     "timeline": tuple(p.value for p in ProcessPhase),
     "logging": ("level",),
+    "payments": tuple(PaymentsConfig.__dataclass_fields__),
+    "chains": tuple(DEFAULT_CHAINS),
 }
+_CHAIN_KEYS = ("chain_id", "rpc_urls", "receiver", "tokens", "finality", "seconds_per_block")
 
 
 class _Reader:
@@ -271,6 +336,17 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
     if level not in _LOG_LEVELS:
         r.problems.append(f"[logging] level: must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
 
+    pay = r.section("payments")
+    payments = PaymentsConfig(
+        watch_interval_seconds=r.get("payments", pay, "watch_interval_seconds", float, 30.0),
+        rpc_timeout_seconds=r.get("payments", pay, "rpc_timeout_seconds", float, 10.0),
+        escrow_agreement_url=r.url("payments", pay, "escrow_agreement_url", PaymentsConfig.escrow_agreement_url,
+                                   ("http", "https")),
+    )
+    if payments.watch_interval_seconds <= 0:
+        r.problems.append("[payments] watch_interval_seconds: must be greater than 0")
+    chains = _parse_chains(r, env)
+
     if r.problems:
         raise ConfigError(r.problems)
     return Config(
@@ -283,7 +359,69 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         phase_target_days=targets,
         log_level=level,
         discord_token=Secret(env.get("DISCORD_TOKEN", "")),
+        payments=payments,
+        chains=chains,
     )
+
+
+def _parse_chains(r: _Reader, env: Mapping[str, str]) -> dict[str, ChainConfig]:
+    from bot.domain.payments import evm_address_problem, solana_address_problem
+
+    given = r.section("chains")
+    chains: dict[str, ChainConfig] = {}
+    for name, defaults in DEFAULT_CHAINS.items():
+        table = given.get(name, {})
+        sec = f"chains.{name}"
+        if not isinstance(table, Mapping):
+            r.problems.append(f"[{sec}] must be a table")
+            continue
+        for key in table:
+            if key not in _CHAIN_KEYS:
+                r.problems.append(f"[{sec}] {key}: unknown key (accepted: {', '.join(_CHAIN_KEYS)})")
+        merged = {**defaults, **table}
+        check = solana_address_problem if name == "solana" else evm_address_problem
+        # RPC URLs can embed API keys, so the environment may supply them instead of the file.
+        env_urls = env.get(f"BOUNTYBOT_RPC_{name.upper()}")
+        raw_urls = env_urls.split(",") if env_urls else merged["rpc_urls"]
+        urls = []
+        if not isinstance(raw_urls, list | tuple) or not raw_urls:
+            r.problems.append(f"[{sec}] rpc_urls: must be a non-empty list of URLs")
+            raw_urls = []
+        for url in raw_urls:
+            parsed = urlparse(str(url).strip())
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                # Only the scheme and host are shown: the rest may be a key.
+                r.problems.append(f"[{sec}] rpc_urls: {parsed.scheme or '?'}://{parsed.hostname or '?'}… "
+                                  "must be an http or https URL")
+            urls.append(Secret(str(url).strip()))
+        receiver = str(merged["receiver"])
+        if problem := check(receiver):
+            r.problems.append(f"[{sec}] receiver: {problem}")
+        tokens = []
+        for i, token in enumerate(merged["tokens"]):
+            if not isinstance(token, Mapping) or set(token) != {"symbol", "address", "decimals"}:
+                r.problems.append(f"[{sec}] tokens[{i}]: needs exactly symbol, address and decimals")
+                continue
+            if problem := check(str(token["address"])):
+                r.problems.append(f"[{sec}] tokens[{i}] address: {problem}")
+            decimals = token["decimals"]
+            if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 36:
+                r.problems.append(f"[{sec}] tokens[{i}] decimals: must be a whole number 0–36, got {decimals!r}")
+                continue
+            tokens.append(TokenConfig(str(token["symbol"]), str(token["address"]), decimals))
+        finality = merged.get("finality", "finalized")
+        if not (finality == "finalized" or (isinstance(finality, int) and not isinstance(finality, bool)
+                                            and finality > 0)):
+            r.problems.append(f"[{sec}] finality: \"finalized\" or a number of confirmations, got {finality!r}")
+        chain_id = merged.get("chain_id")
+        if name != "solana" and (isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0):
+            r.problems.append(f"[{sec}] chain_id: must be a positive whole number, got {chain_id!r}")
+        chains[name] = ChainConfig(
+            name=name, rpc_urls=tuple(urls), receiver=receiver, tokens=tuple(tokens),
+            chain_id=chain_id if name != "solana" else None, finality=finality,
+            seconds_per_block=float(merged.get("seconds_per_block", 12.0)),
+        )
+    return chains
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
