@@ -340,8 +340,9 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
     payments = PaymentsConfig(
         watch_interval_seconds=r.get("payments", pay, "watch_interval_seconds", float, 30.0),
         rpc_timeout_seconds=r.get("payments", pay, "rpc_timeout_seconds", float, 10.0),
-        escrow_agreement_url=r.url("payments", pay, "escrow_agreement_url", PaymentsConfig.escrow_agreement_url,
-                                   ("http", "https")),
+        escrow_agreement_url=r.url(
+            "payments", pay, "escrow_agreement_url", PaymentsConfig.escrow_agreement_url, ("http", "https")
+        ),
     )
     if payments.watch_interval_seconds <= 0:
         r.problems.append("[payments] watch_interval_seconds: must be greater than 0")
@@ -391,8 +392,9 @@ def _parse_chains(r: _Reader, env: Mapping[str, str]) -> dict[str, ChainConfig]:
             parsed = urlparse(str(url).strip())
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 # Only the scheme and host are shown: the rest may be a key.
-                r.problems.append(f"[{sec}] rpc_urls: {parsed.scheme or '?'}://{parsed.hostname or '?'}… "
-                                  "must be an http or https URL")
+                r.problems.append(
+                    f"[{sec}] rpc_urls: {parsed.scheme or '?'}://{parsed.hostname or '?'}… must be an http or https URL"
+                )
             urls.append(Secret(str(url).strip()))
         receiver = str(merged["receiver"])
         if problem := check(receiver):
@@ -410,15 +412,20 @@ def _parse_chains(r: _Reader, env: Mapping[str, str]) -> dict[str, ChainConfig]:
                 continue
             tokens.append(TokenConfig(str(token["symbol"]), str(token["address"]), decimals))
         finality = merged.get("finality", "finalized")
-        if not (finality == "finalized" or (isinstance(finality, int) and not isinstance(finality, bool)
-                                            and finality > 0)):
-            r.problems.append(f"[{sec}] finality: \"finalized\" or a number of confirmations, got {finality!r}")
+        if not (
+            finality == "finalized" or (isinstance(finality, int) and not isinstance(finality, bool) and finality > 0)
+        ):
+            r.problems.append(f'[{sec}] finality: "finalized" or a number of confirmations, got {finality!r}')
         chain_id = merged.get("chain_id")
         if name != "solana" and (isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0):
             r.problems.append(f"[{sec}] chain_id: must be a positive whole number, got {chain_id!r}")
         chains[name] = ChainConfig(
-            name=name, rpc_urls=tuple(urls), receiver=receiver, tokens=tuple(tokens),
-            chain_id=chain_id if name != "solana" else None, finality=finality,
+            name=name,
+            rpc_urls=tuple(urls),
+            receiver=receiver,
+            tokens=tuple(tokens),
+            chain_id=chain_id if name != "solana" else None,
+            finality=finality,
             seconds_per_block=float(merged.get("seconds_per_block", 12.0)),
         )
     return chains

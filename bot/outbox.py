@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 OutboxHandler = Callable[[dict[str, object]], Awaitable[dict[str, object]]]
 _IDLE_POLL_SECONDS = 30.0
+_UNHANDLED_RETRY_SECONDS = 3600
 
 
 class PermanentFailure(Exception):
@@ -127,9 +128,17 @@ class Outbox:
         handler = self.handlers.get(item.kind)
         conn_tx = self.changes.db.transaction
         if handler is None:
-            log.error("outbox item %s has unknown kind %s; giving it up", item.key, item.kind)
+            # Kept, not dropped: the capability that delivers it may not be switched on yet (the GitHub
+            # mirror, say); it is delivered once a handler is registered.
+            log.warning("outbox item %s waits: nothing delivers %s yet", item.key, item.kind)
             async with conn_tx() as tx:
-                await store.mark_failed(tx, item.id, f"no handler for {item.kind}", self.clock.now(), dead=True)
+                await store.mark_failed(
+                    tx,
+                    item.id,
+                    f"no handler for {item.kind} yet",
+                    self.clock.now() + _UNHANDLED_RETRY_SECONDS,
+                    dead=False,
+                )
             return 0
         try:
             result = await handler(item.payload)

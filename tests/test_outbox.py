@@ -87,11 +87,26 @@ async def test_permanent_failures_and_exhausted_retries_are_given_up(db: Databas
     async with outbox.changes.begin() as ch:
         await ch.send("a", "refused")
         await ch.send("b", "down")
-        await ch.send("c", "unknown-kind")
     await outbox.drain()
     clock.advance(10)
     await outbox.drain()
-    assert await store.counts(db.conn) == {"dead": 3}
+    assert await store.counts(db.conn) == {"dead": 2}
+
+
+async def test_an_effect_nobody_delivers_yet_waits_instead_of_being_dropped(db: Database) -> None:
+    outbox, clock = make(db)
+    async with outbox.changes.begin() as ch:
+        await ch.send("gh", "github.bounty_issue", bounty_id=1)
+    await outbox.drain()
+    waiting = await store.get(db.conn, "gh")
+    assert waiting is not None and waiting.status == "pending" and "no handler" in (waiting.last_error or "")
+
+    async def create_issue(payload: dict[str, object]) -> dict[str, object]:
+        return {"issue": 7}
+
+    outbox.register("github.bounty_issue", create_issue)
+    clock.advance(3600)
+    assert await outbox.drain() == 1
 
 
 async def test_retry_later_waits_without_burning_attempts_fast(db: Database) -> None:

@@ -147,8 +147,11 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
     """Which transfers in `facts` count for `expect`, or the one precise reason none do."""
     chain, tx = facts.chain, facts.tx
     if not facts.found:
-        return Verdict(Reason.NOT_FOUND, f"Transaction `{tx}` is not on {chain.label} yet (or not at all); "
-                       "check the hash and the chain, or wait a minute and try again.")
+        return Verdict(
+            Reason.NOT_FOUND,
+            f"Transaction `{tx}` is not on {chain.label} yet (or not at all); "
+            "check the hash and the chain, or wait a minute and try again.",
+        )
     if facts.succeeded is None:
         return Verdict(Reason.FAILED, f"Transaction `{tx}` has no success status, so it cannot count as a payment.")
     if not facts.succeeded:
@@ -164,13 +167,18 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
         if to_us:
             seen = ", ".join(sorted({f"`{t.token}`" for t in to_us}))
             allowed = ", ".join(f"{t.symbol} `{t.address}`" for t in expect.tokens)
-            return Verdict(Reason.WRONG_TOKEN, f"The transfer to the Foundation moved the token at {seen}, which is not "
-                           f"an accepted token on {chain.label} ({allowed}). A token with the same name at another "
-                           "address is not USDC or USDT.")
+            return Verdict(
+                Reason.WRONG_TOKEN,
+                f"The transfer to the Foundation moved the token at {seen}, which is not "
+                f"an accepted token on {chain.label} ({allowed}). A token with the same name at another "
+                "address is not USDC or USDT.",
+            )
         if any(token_of(t) for t in facts.transfers):
             where = ", ".join(sorted({f"`{t.recipient}`" for t in facts.transfers if token_of(t)}))
-            return Verdict(Reason.WRONG_RECIPIENT, f"The tokens went to {where}, not to the Foundation's "
-                           f"{chain.label} address `{expect.receiver}`.")
+            return Verdict(
+                Reason.WRONG_RECIPIENT,
+                f"The tokens went to {where}, not to the Foundation's {chain.label} address `{expect.receiver}`.",
+            )
         return Verdict(Reason.NO_TRANSFER, f"Transaction `{tx}` moved no USDC or USDT.")
     if expect.reference is not None and expect.reference in facts.account_keys:
         accepted = ours  # a Solana Pay transfer carrying this bounty's own reference key
@@ -178,18 +186,27 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
         accepted = [t for t in ours if same(t.sender, expect.sender, chain)]
         if not accepted:
             senders = ", ".join(sorted({f"`{t.sender}`" for t in ours}))
-            return Verdict(Reason.WRONG_SENDER, f"The payment came from {senders}, not from the registered wallet "
-                           f"`{expect.sender}`. Register the wallet you pay from with `/pay wallet`.")
+            return Verdict(
+                Reason.WRONG_SENDER,
+                f"The payment came from {senders}, not from the registered wallet "
+                f"`{expect.sender}`. Register the wallet you pay from with `/pay wallet`.",
+            )
     else:
-        return Verdict(Reason.WRONG_SENDER, "No wallet is registered for this chain: register the wallet you pay "
-                       "from with `/pay wallet`, then submit again.")
+        return Verdict(
+            Reason.WRONG_SENDER,
+            "No wallet is registered for this chain: register the wallet you pay "
+            "from with `/pay wallet`, then submit again.",
+        )
     if not facts.final:
         eta = ""
         if facts.blocks_to_finality is not None:
             minutes = max(1, round(facts.blocks_to_finality * seconds_per_block / 60))
             eta = f" in about {minutes} minute{'s' if minutes != 1 else ''}"
-        return Verdict(Reason.NOT_FINAL, f"The payment is on {chain.label} but not final yet; it will be{eta}. "
-                       "The bot will confirm it by itself once it is.")
+        return Verdict(
+            Reason.NOT_FINAL,
+            f"The payment is on {chain.label} but not final yet; it will be{eta}. "
+            "The bot will confirm it by itself once it is.",
+        )
     matches = []
     for t in accepted:
         token = token_of(t)
@@ -205,14 +222,21 @@ def settle(verdict: Verdict, owed_before: int, decimals: int) -> Verdict:
     amount = verdict.amount
     if amount < owed_before:
         still = show(owed_before - amount, decimals)
-        return Verdict(Reason.PARTIAL, f"Received {show(amount, decimals)}; {still} is still owed.",
-                       verdict.matches, final=True)
+        return Verdict(
+            Reason.PARTIAL, f"Received {show(amount, decimals)}; {still} is still owed.", verdict.matches, final=True
+        )
     if amount > owed_before:
         extra = show(amount - owed_before, decimals)
-        return Verdict(Reason.OVERPAID, f"Received {show(amount, decimals)}: the fee is paid, and {extra} more than "
-                       "owed; staff will refund the difference.", verdict.matches, final=True)
-    return Verdict(Reason.PAID, f"Received {show(amount, decimals)}: the fee is paid in full.", verdict.matches,
-                   final=True)
+        return Verdict(
+            Reason.OVERPAID,
+            f"Received {show(amount, decimals)}: the fee is paid, and {extra} more than "
+            "owed; staff will refund the difference.",
+            verdict.matches,
+            final=True,
+        )
+    return Verdict(
+        Reason.PAID, f"Received {show(amount, decimals)}: the fee is paid in full.", verdict.matches, final=True
+    )
 
 
 # --- input validation ---------------------------------------------------------------------------
@@ -225,8 +249,10 @@ def evm_address_problem(value: str) -> str | None:
         return f"`{value[:50]}` is not an address: it must be 0x followed by 40 hexadecimal characters."
     body = value[2:]
     if body != body.lower() and body != body.upper() and not is_checksum_address(value):
-        return (f"`{value}` fails its EIP-55 checksum (a letter's case is wrong, often a typo); copy the address "
-                "again from your wallet.")
+        return (
+            f"`{value}` fails its EIP-55 checksum (a letter's case is wrong, often a typo); copy the address "
+            "again from your wallet."
+        )
     return None
 
 

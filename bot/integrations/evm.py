@@ -29,10 +29,15 @@ def transfers_in(logs: list[Any]) -> tuple[Transfer, ...]:
         data = _hex(entry["data"]).removeprefix("0x")
         if len(topics) != 3 or topics[0].lower() != TRANSFER_TOPIC or len(data) != 64:
             continue
-        found.append(Transfer(
-            token=str(entry["address"]).lower(), sender=_address_topic(topics[1]),
-            recipient=_address_topic(topics[2]), amount=int(data, 16), index=int(entry["logIndex"]),
-        ))
+        found.append(
+            Transfer(
+                token=str(entry["address"]).lower(),
+                sender=_address_topic(topics[1]),
+                recipient=_address_topic(topics[2]),
+                amount=int(data, 16),
+                index=int(entry["logIndex"]),
+            )
+        )
     return tuple(found)
 
 
@@ -40,8 +45,12 @@ class EvmClient:
     def __init__(self, chain: Chain, urls: list[str], *, timeout: float, finality: str | int) -> None:
         self.chain = chain
         self.finality = finality
-        self.rpc = Failover(urls, lambda url: AsyncWeb3(AsyncHTTPProvider(
-            url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)))
+        self.rpc = Failover(
+            urls,
+            lambda url: AsyncWeb3(
+                AsyncHTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
+            ),
+        )
 
     async def final_block(self) -> int:
         """The highest block that counts as final: the chain's `finalized` tag, or latest − N confirmations."""
@@ -66,19 +75,27 @@ class EvmClient:
         final_block = await self.final_block()
         block = int(found["blockNumber"])
         return TxFacts(
-            chain=self.chain, tx=tx, found=True,
+            chain=self.chain,
+            tx=tx,
+            found=True,
             succeeded=None if status is None else int(status) == 1,
-            final=block <= final_block, blocks_to_finality=max(0, block - final_block),
+            final=block <= final_block,
+            blocks_to_finality=max(0, block - final_block),
             transfers=transfers_in(list(found["logs"])),
         )
 
-    async def transfers_to(self, token: str, receiver: str, sender: str | None, from_block: int,
-                           to_block: int) -> list[tuple[str, Transfer]]:
+    async def transfers_to(
+        self, token: str, receiver: str, sender: str | None, from_block: int, to_block: int
+    ) -> list[tuple[str, Transfer]]:
         """(tx hash, transfer) for every Transfer of `token` to `receiver` (from `sender`) in the block range."""
         pad = lambda a: "0x" + a.lower().removeprefix("0x").rjust(64, "0")  # noqa: E731
         topics: list[Any] = [TRANSFER_TOPIC, pad(sender) if sender else None, pad(receiver)]
-        params: Any = {"address": AsyncWeb3.to_checksum_address(token), "fromBlock": from_block,
-                       "toBlock": to_block, "topics": topics}
+        params: Any = {
+            "address": AsyncWeb3.to_checksum_address(token),
+            "fromBlock": from_block,
+            "toBlock": to_block,
+            "topics": topics,
+        }
         logs = await self.rpc.call("logs", lambda w3: w3.eth.get_logs(params))
         out = []
         for entry in logs:

@@ -17,6 +17,7 @@ def token_transfers(meta: dict[str, Any]) -> tuple[Transfer, ...]:
     """Credits of each mint read from the token balances: post − pre per token account (an account created
     in this transaction has no pre balance and starts from 0). The payer is the owner whose balance of the
     same mint fell the most."""
+
     def key(b: dict[str, Any]) -> tuple[int, str]:
         return int(b["accountIndex"]), str(b["mint"])
 
@@ -53,9 +54,14 @@ class SolanaClient:
 
     async def _transaction(self, sig: Signature, commitment: str) -> dict[str, Any] | None:
         async def get(client: AsyncClient) -> Any:
-            resp = await client.get_transaction(sig, encoding="jsonParsed", commitment=commitment,  # type: ignore[arg-type]
-                                                max_supported_transaction_version=0)
+            resp = await client.get_transaction(
+                sig,
+                encoding="jsonParsed",
+                commitment=commitment,  # type: ignore[arg-type]
+                max_supported_transaction_version=0,
+            )
             return json.loads(resp.to_json()).get("result")
+
         result: dict[str, Any] | None = await self.rpc.call("transaction", get)
         return result
 
@@ -69,8 +75,13 @@ class SolanaClient:
                 return TxFacts(Chain.SOLANA, signature, found=False)
         meta = found.get("meta") or {}
         return TxFacts(
-            chain=Chain.SOLANA, tx=signature, found=True, succeeded=meta.get("err") is None, final=final,
-            blocks_to_finality=None if final else 32, transfers=token_transfers(meta),
+            chain=Chain.SOLANA,
+            tx=signature,
+            found=True,
+            succeeded=meta.get("err") is None,
+            final=final,
+            blocks_to_finality=None if final else 32,
+            transfers=token_transfers(meta),
             account_keys=account_keys(found),
         )
 
@@ -81,6 +92,7 @@ class SolanaClient:
         async def get(client: AsyncClient) -> Any:
             resp = await client.get_signatures_for_address(key, limit=limit, commitment="finalized")  # type: ignore[arg-type]
             return json.loads(resp.to_json()).get("result") or []
+
         rows = await self.rpc.call("signatures", get)
         return [r["signature"] for r in rows if r.get("err") is None]
 

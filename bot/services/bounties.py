@@ -18,9 +18,11 @@ from bot.domain.models import (
     ReviewStatus,
     StatePeriod,
 )
+from bot.domain.payments import to_base_units
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
-from bot.store import audit, bounties
+from bot.store import audit, bounties, payments
+from bot.store.payments import NORMAL_DECIMALS
 
 MAX_NOTE = 300
 MAX_REASON = 500
@@ -136,6 +138,11 @@ class BountyService:
             complete = len(entries) == len(ReviewItem) and all(e.status is ReviewStatus.OK for e in entries.values())
             if complete and current.state is State.REVIEW:
                 await move(State.AWAITING_PAYMENT, "Technical review complete: every item is ok. Payment is next.")
+                # Paid early (before the review closed): the fee is already complete, so it is funded now.
+                paid = sum(r.normalized for r in await payments.for_bounty(ch.tx, bounty.id))
+                if paid >= to_base_units(current.fee_usd, NORMAL_DECIMALS):
+                    await move(State.FUNDED, "The fee was already paid in full.")
+                    await ch.send(f"bounty:{bounty.id}:github_issue", "github.bounty_issue", bounty_id=bounty.id)
             elif status is ReviewStatus.MISSING and current.state is State.AWAITING_PAYMENT:
                 await move(State.REVIEW, f"{item.label} is missing: {note}")
             if status is ReviewStatus.MISSING:

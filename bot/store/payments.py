@@ -51,8 +51,9 @@ async def wallets(conn: aiosqlite.Connection, bounty_id: int) -> dict[str, str]:
 
 
 async def reference(conn: aiosqlite.Connection, bounty_id: int) -> str | None:
-    rows = list(await conn.execute_fetchall(
-        "SELECT reference FROM payment_references WHERE bounty_id = ?", (bounty_id,)))
+    rows = list(
+        await conn.execute_fetchall("SELECT reference FROM payment_references WHERE bounty_id = ?", (bounty_id,))
+    )
     return str(rows[0][0]) if rows else None
 
 
@@ -67,8 +68,11 @@ async def save_reference(conn: aiosqlite.Connection, bounty_id: int, key: str, n
 
 
 async def funding_bounty(conn: aiosqlite.Connection, chain: str, tx: str) -> int | None:
-    rows = list(await conn.execute_fetchall(
-        "SELECT bounty_id FROM funding_transactions WHERE chain = ? AND tx = ?", (chain, tx)))
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT bounty_id FROM funding_transactions WHERE chain = ? AND tx = ?", (chain, tx)
+        )
+    )
     return int(rows[0][0]) if rows else None
 
 
@@ -77,8 +81,7 @@ async def counted(conn: aiosqlite.Connection, key: str) -> PaymentRow | None:
     return _row(rows[0]) if rows else None
 
 
-_COLUMNS = ("key, chain, tx, bounty_id, token, token_address, decimals, amount, sender, source, recorded_by,"
-            " recorded_at")
+_COLUMNS = "key, chain, tx, bounty_id, token, token_address, decimals, amount, sender, source, recorded_by, recorded_at"
 
 
 def _row(r: aiosqlite.Row) -> PaymentRow:
@@ -97,26 +100,43 @@ async def record(conn: aiosqlite.Connection, row: PaymentRow) -> None:
         raise aiosqlite.IntegrityError(f"{row.chain}:{row.tx} already funds bounty {owner}")
     await conn.execute(
         f"INSERT INTO payments ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (row.key, row.chain, row.tx, row.bounty_id, row.token, row.token_address, row.decimals, str(row.amount),
-         row.sender, row.source, row.recorded_by, row.recorded_at),
+        (
+            row.key,
+            row.chain,
+            row.tx,
+            row.bounty_id,
+            row.token,
+            row.token_address,
+            row.decimals,
+            str(row.amount),
+            row.sender,
+            row.source,
+            row.recorded_by,
+            row.recorded_at,
+        ),
     )
 
 
 async def for_bounty(conn: aiosqlite.Connection, bounty_id: int) -> list[PaymentRow]:
     rows = await conn.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM payments WHERE bounty_id = ? ORDER BY recorded_at, key", (bounty_id,))
+        f"SELECT {_COLUMNS} FROM payments WHERE bounty_id = ? ORDER BY recorded_at, key", (bounty_id,)
+    )
     return [_row(r) for r in rows]
 
 
 async def wallet_has_paid(conn: aiosqlite.Connection, bounty_id: int, chain: str, address: str) -> bool:
-    rows = list(await conn.execute_fetchall(
-        "SELECT 1 FROM payments WHERE bounty_id = ? AND chain = ? AND lower(sender) = lower(?) LIMIT 1",
-        (bounty_id, chain, address)))
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT 1 FROM payments WHERE bounty_id = ? AND chain = ? AND lower(sender) = lower(?) LIMIT 1",
+            (bounty_id, chain, address),
+        )
+    )
     return bool(rows)
 
 
-async def flag_refund(conn: aiosqlite.Connection, bounty_id: int, payment_key: str, reason: str, excess: int,
-                      now: int) -> None:
+async def flag_refund(
+    conn: aiosqlite.Connection, bounty_id: int, payment_key: str, reason: str, excess: int, now: int
+) -> None:
     await conn.execute(
         "INSERT INTO refund_flags (bounty_id, payment_key, reason, excess, created_at) VALUES (?, ?, ?, ?, ?)",
         (bounty_id, payment_key, reason, str(excess), now),
@@ -126,14 +146,16 @@ async def flag_refund(conn: aiosqlite.Connection, bounty_id: int, payment_key: s
 async def refund_flags(conn: aiosqlite.Connection, bounty_id: int) -> list[tuple[str, str, int]]:
     rows = await conn.execute_fetchall(
         "SELECT payment_key, reason, excess FROM refund_flags WHERE bounty_id = ? AND resolved_at IS NULL ORDER BY id",
-        (bounty_id,))
+        (bounty_id,),
+    )
     return [(r[0], r[1], int(r[2])) for r in rows]
 
 
 async def request_escrow(conn: aiosqlite.Connection, bounty_id: int, by: int, now: int) -> bool:
     cur = await conn.execute(
         "INSERT OR IGNORE INTO escrow_requests (bounty_id, requested_by, requested_at) VALUES (?, ?, ?)",
-        (bounty_id, by, now))
+        (bounty_id, by, now),
+    )
     return cur.rowcount == 1
 
 
@@ -145,7 +167,9 @@ async def watch_cursor(conn: aiosqlite.Connection, chain: str) -> int | None:
 async def set_watch_cursor(conn: aiosqlite.Connection, chain: str, block: int) -> None:
     await conn.execute(
         "INSERT INTO payment_watch (chain, last_block) VALUES (?, ?)"
-        " ON CONFLICT (chain) DO UPDATE SET last_block = excluded.last_block", (chain, block))
+        " ON CONFLICT (chain) DO UPDATE SET last_block = excluded.last_block",
+        (chain, block),
+    )
 
 
 async def watch_targets(conn: aiosqlite.Connection, states: tuple[str, ...]) -> list[tuple[int, str, str]]:
@@ -156,5 +180,6 @@ async def watch_targets(conn: aiosqlite.Connection, states: tuple[str, ...]) -> 
         f" WHERE b.state IN ({marks})"
         f" UNION ALL SELECT r.bounty_id, 'solana-reference', r.reference FROM payment_references r"
         f" JOIN bounties b ON b.id = r.bounty_id WHERE b.state IN ({marks})",
-        (*states, *states))
+        (*states, *states),
+    )
     return [(int(r[0]), r[1], r[2]) for r in rows]

@@ -1,0 +1,389 @@
+"""Day 5–6: paying the fee. Instructions, the registered wallet, `/pay submit`, escrow, and the ledger.
+
+Every counted transfer is one row under its `chain:tx:log-index` key, recorded in the same change as its
+audit row, the state change to `funded` when the fee is complete, the announcements and any refund flag.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+from bot.changes import Change
+from bot.domain import notices
+from bot.domain.access import Actor, require_member, require_staff
+from bot.domain.errors import InvalidInput, NotAllowed, RuleViolation
+from bot.domain.lifecycle import Role, State
+from bot.domain.models import Bounty, MemberRole
+from bot.domain.payments import (
+    Chain,
+    Match,
+    Reason,
+    Verdict,
+    checksum,
+    evm_address_problem,
+    settle,
+    show,
+    solana_address_problem,
+    to_base_units,
+    tx_problem,
+)
+from bot.services.bounties import BountyService
+from bot.services.context import ServiceContext
+from bot.services.lifecycle import transition
+from bot.services.verification import Verifier
+from bot.store import bounties, payments
+from bot.store.payments import NORMAL_DECIMALS, PaymentRow
+
+PAYABLE = frozenset({State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT})
+ESCROW_DECIMALS = 2
+
+
+@dataclass(frozen=True)
+class PayOption:
+    chain: Chain
+    symbol: str
+    token: str
+    decimals: int
+    amount: int  # base units still owed
+    receiver: str
+    link: str  # Solana Pay or EIP-681
+
+
+@dataclass(frozen=True)
+class Instructions:
+    bounty: Bounty
+    owed_usd: Decimal
+    paid_usd: Decimal
+    options: list[PayOption]
+    reference: str
+    escrow_url: str
+    wallets: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    verdict: Verdict
+    bounty: Bounty
+    owed_usd: Decimal  # still owed after this payment
+    funded: bool
+
+
+def usd(normalized: int) -> Decimal:
+    return Decimal(normalized).scaleb(-NORMAL_DECIMALS)
+
+
+def solana_pay_link(receiver: str, amount: int, decimals: int, mint: str, reference: str, bounty: Bounty) -> str:
+    value = show(amount, decimals).replace(",", "")
+    label = quote("Hummingbot Foundation")
+    message = quote(f"Connector bounty #{bounty.id} {bounty.exchange}")
+    return f"solana:{receiver}?amount={value}&spl-token={mint}&reference={reference}&label={label}&message={message}"
+
+
+def eip681_link(token: str, chain_id: int, receiver: str, amount: int) -> str:
+    return f"ethereum:{token}@{chain_id}/transfer?address={receiver}&uint256={amount}"
+
+
+class PaymentService:
+    def __init__(self, ctx: ServiceContext, verifier: Verifier, bounty_service: BountyService) -> None:
+        self.ctx = ctx
+        self.verifier = verifier
+        self.bounties = bounty_service
+
+    # --- what is owed ----------------------------------------------------------------------------
+
+    async def owed(self, bounty: Bounty) -> tuple[int, int]:
+        """(paid, still owed), both in 18-decimal USD units."""
+        rows = await payments.for_bounty(self.ctx.conn, bounty.id)
+        paid = sum(r.normalized for r in rows)
+        return paid, max(0, to_base_units(bounty.fee_usd, NORMAL_DECIMALS) - paid)
+
+    async def instructions(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> Instructions:
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        paid, owed = await self.owed(bounty)
+        reference = await payments.reference(self.ctx.conn, bounty.id)
+        if reference is None:
+            from solders.keypair import Keypair
+
+            async with self.ctx.changes.begin() as ch:
+                reference = await payments.save_reference(ch.tx, bounty.id, str(Keypair().pubkey()), ch.now)
+        options = []
+        for chain in Chain:
+            cfg = self.verifier.chain_config(chain)
+            for token in cfg.tokens:
+                amount = owed // 10 ** (NORMAL_DECIMALS - token.decimals)
+                if chain is Chain.SOLANA:
+                    link = solana_pay_link(cfg.receiver, amount, token.decimals, token.address, reference, bounty)
+                else:
+                    assert cfg.chain_id is not None
+                    link = eip681_link(token.address, cfg.chain_id, cfg.receiver, amount)
+                options.append(
+                    PayOption(chain, token.symbol, token.address, token.decimals, amount, cfg.receiver, link)
+                )
+        return Instructions(
+            bounty,
+            usd(owed),
+            usd(paid),
+            options,
+            reference,
+            self.ctx.config.payments.escrow_agreement_url,
+            await payments.wallets(self.ctx.conn, bounty.id),
+        )
+
+    # --- the exchange's wallet -------------------------------------------------------------------
+
+    async def register_wallet(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, chain: Chain, address: str
+    ) -> tuple[Bounty, str]:
+        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
+        if not actor.is_staff and not any(
+            m.user_id == actor.user_id and m.role in (MemberRole.LEAD, MemberRole.EXCHANGE) for m in members
+        ):
+            raise NotAllowed("Only the exchange team or Foundation staff can register the paying wallet.")
+        address = address.strip()
+        problem = evm_address_problem(address) if chain.is_evm else solana_address_problem(address)
+        if problem:
+            raise InvalidInput([f"Address: {problem}"])
+        if chain.is_evm:
+            address = checksum(address)
+        if bounty.state not in PAYABLE:
+            raise RuleViolation(f"Bounty #{bounty.id} is `{bounty.state.label}`; no payment is expected now.")
+        current = (await payments.wallets(self.ctx.conn, bounty.id)).get(chain.value)
+        if (
+            current
+            and current.lower() != address.lower()
+            and await payments.wallet_has_paid(self.ctx.conn, bounty.id, chain.value, current)
+        ):
+            raise RuleViolation(
+                f"A payment from `{current}` was already counted, so the {chain.label} wallet can no "
+                "longer change. Ask Foundation staff if you need to pay from another wallet."
+            )
+        async with self.ctx.changes.begin() as ch:
+            await payments.set_wallet(ch.tx, bounty.id, chain.value, address, actor.user_id, ch.now)
+            await ch.audit(
+                "wallet_registered",
+                actor_id=actor.user_id,
+                bounty_id=bounty.id,
+                chain=chain.value,
+                address=address,
+                replaced=current,
+            )
+        return bounty, address
+
+    # --- verifying and recording -----------------------------------------------------------------
+
+    async def submit(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, chain: Chain, tx: str
+    ) -> Recorded:
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        tx = tx.strip()
+        if problem := tx_problem(chain, tx):
+            raise InvalidInput([f"Transaction: {problem}"])
+        if chain.is_evm:
+            tx = tx.lower()
+        owner = await payments.funding_bounty(self.ctx.conn, chain.value, tx)
+        if owner is not None and owner != bounty.id:
+            return await self._already(bounty, owner, tx)
+        wallet = (await payments.wallets(self.ctx.conn, bounty.id)).get(chain.value)
+        reference = await payments.reference(self.ctx.conn, bounty.id) if chain is Chain.SOLANA else None
+        verdict = await self.verifier.check(
+            chain, tx, self.verifier.expectation(chain, sender=wallet, reference=reference)
+        )
+        return await self.record(bounty, verdict, source="submit", actor_id=actor.user_id)
+
+    async def _already(self, bounty: Bounty, owner: int, tx: str) -> Recorded:
+        _, owed = await self.owed(bounty)
+        verdict = Verdict(
+            Reason.ALREADY_COUNTED,
+            f"Transaction `{tx}` was already counted for bounty #{owner}; a transaction can fund one bounty only.",
+        )
+        return Recorded(verdict, bounty, usd(owed), False)
+
+    async def record(self, bounty: Bounty, verdict: Verdict, *, source: str, actor_id: int | None) -> Recorded:
+        """Count the matching transfers of `verdict` for `bounty`, in one change."""
+        if not verdict.matches:
+            _, owed = await self.owed(bounty)
+            return Recorded(verdict, bounty, usd(owed), False)
+        fresh: list[Match] = []
+        for match in verdict.matches:
+            existing = await payments.counted(self.ctx.conn, match.key)
+            if existing is None:
+                fresh.append(match)
+            elif existing.bounty_id != bounty.id:
+                return await self._already(bounty, existing.bounty_id, existing.tx)
+        if not fresh:
+            _, owed = await self.owed(bounty)
+            return Recorded(
+                Verdict(
+                    Reason.ALREADY_COUNTED,
+                    "This payment was already counted for this bounty.",
+                    verdict.matches,
+                    final=True,
+                ),
+                bounty,
+                usd(owed),
+                False,
+            )
+        try:
+            async with self.ctx.changes.begin() as ch:
+                return await self._record(ch, bounty, fresh, source=source, actor_id=actor_id)
+        except sqlite3.IntegrityError:
+            # A concurrent submit (or the watcher) counted it first; the ledger's keys decided.
+            chain, tx, _ = fresh[0].key.split(":")
+            owner = await payments.funding_bounty(self.ctx.conn, chain, tx)
+            return await self._already(bounty, owner or bounty.id, tx)
+
+    async def _record(
+        self, ch: Change, bounty: Bounty, fresh: list[Match], *, source: str, actor_id: int | None
+    ) -> Recorded:
+        current = await bounties.get(ch.tx, bounty.id)
+        assert current is not None
+        rows = await payments.for_bounty(ch.tx, bounty.id)
+        fee = to_base_units(current.fee_usd, NORMAL_DECIMALS)
+        paid_before = sum(r.normalized for r in rows)
+        owed_before = max(0, fee - paid_before)
+        chain, tx, _ = fresh[0].key.split(":")
+        for match in fresh:
+            row = PaymentRow(
+                match.key,
+                chain,
+                tx,
+                bounty.id,
+                match.token.symbol,
+                match.token.address,
+                match.token.decimals,
+                match.amount,
+                match.sender,
+                source,
+                actor_id,
+                ch.now,
+            )
+            await payments.record(ch.tx, row)
+            await ch.audit(
+                "payment_recorded",
+                actor_id=actor_id,
+                bounty_id=bounty.id,
+                key=match.key,
+                token=match.token.symbol,
+                amount=str(match.amount),
+                decimals=match.token.decimals,
+                sender=match.sender,
+                source=source,
+            )
+        paid_now = sum(m.amount * 10 ** (NORMAL_DECIMALS - m.token.decimals) for m in fresh)
+        decimals = fresh[0].token.decimals
+        scale = 10 ** (NORMAL_DECIMALS - decimals)
+        verdict = settle(Verdict(Reason.PAID, "ok", tuple(fresh), final=True), owed_before // scale, decimals)
+        owed_after = max(0, owed_before - paid_now)
+        amount_text = f"{show(sum(m.amount for m in fresh), decimals)} {fresh[0].token.symbol}"
+        where = "by escrow" if chain == "escrow" else f"on {Chain(chain).label}"
+        funded = False
+        if current.state not in PAYABLE:
+            reason = "cancelled" if current.state is State.CANCELLED else "overpaid"
+            for match in fresh:
+                await payments.flag_refund(ch.tx, bounty.id, match.key, reason, match.amount, ch.now)
+            verdict = Verdict(
+                Reason.OVERPAID,
+                f"Received {amount_text}, but bounty #{bounty.id} is "
+                f"`{current.state.label}` and owes nothing: staff will refund it.",
+                tuple(fresh),
+                True,
+            )
+            await ch.send(
+                f"refund:{fresh[0].key}",
+                "staff.post",
+                notice=notices.Notice(
+                    title=f"Refund due: {amount_text} {where} for bounty #{bounty.id} {bounty.exchange}",
+                    description=f"The bounty is `{current.state.label}`; the payment `{tx}` owes a full refund.",
+                    tone="alert",
+                ).to_payload(),
+            )
+        else:
+            if paid_now > owed_before:
+                excess = (paid_now - owed_before) // scale
+                await payments.flag_refund(ch.tx, bounty.id, fresh[-1].key, "overpaid", excess, ch.now)
+                await ch.send(
+                    f"refund:{fresh[-1].key}",
+                    "staff.post",
+                    notice=notices.Notice(
+                        title=f"Overpayment: refund {show(excess, decimals)} {fresh[0].token.symbol} to "
+                        f"bounty #{bounty.id} {bounty.exchange}",
+                        description=f"Payment `{tx}` {where} exceeded what was owed.",
+                        tone="alert",
+                    ).to_payload(),
+                )
+            if owed_after == 0 and current.state is State.AWAITING_PAYMENT:
+                current = await transition(
+                    ch,
+                    self.ctx.config,
+                    current,
+                    State.FUNDED,
+                    role=Role.SYSTEM,
+                    actor_id=None,
+                    reason=f"Fee paid: {amount_text} {where}.",
+                )
+                funded = True
+                await ch.send(f"bounty:{bounty.id}:github_issue", "github.bounty_issue", bounty_id=bounty.id)
+            message = f"Payment received: {amount_text} {where}. " + (
+                "The fee is paid in full." if owed_after == 0 else f"Still owed: {usd(owed_after):,.2f} USD."
+            )
+            await ch.send(
+                f"bounty:{bounty.id}:payment:{fresh[0].key}",
+                "bounty.post",
+                bounty_id=bounty.id,
+                notice=notices.Notice(
+                    title="Payment received", description=message, tone="ok" if owed_after == 0 else "info"
+                ).to_payload(),
+            )
+        return Recorded(verdict, current, usd(owed_after), funded)
+
+    # --- escrow ------------------------------------------------------------------------------------
+
+    async def choose_escrow(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, str]:
+        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
+        require_member(actor, members, bounty.id)
+        if bounty.state not in PAYABLE:
+            raise RuleViolation(f"Bounty #{bounty.id} is `{bounty.state.label}`; no payment is expected now.")
+        async with self.ctx.changes.begin() as ch:
+            if await payments.request_escrow(ch.tx, bounty.id, actor.user_id, ch.now):
+                await ch.audit("escrow_chosen", actor_id=actor.user_id, bounty_id=bounty.id)
+                await ch.send(
+                    f"bounty:{bounty.id}:escrow",
+                    "staff.post",
+                    notice=notices.Notice(
+                        title=f"Escrow chosen: bounty #{bounty.id} {bounty.exchange}",
+                        description=f"<@{actor.user_id}> chose option B. Send the wire instructions in <#{bounty.channel_id}>"
+                        " and confirm the wire with `/pay confirm-escrow` when it arrives.",
+                    ).to_payload(),
+                )
+        return bounty, self.ctx.config.payments.escrow_agreement_url
+
+    async def confirm_escrow(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, reference: str, amount: str
+    ) -> Recorded:
+        require_staff(actor, "confirm an escrow payment")
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        reference = reference.strip()
+        problems = []
+        if not 3 <= len(reference) <= 100 or any(ch.isspace() for ch in reference):
+            problems.append("Reference: the wire reference, 3–100 characters without spaces.")
+        try:
+            value = Decimal(amount.replace(",", "").strip())
+        except InvalidOperation:
+            value = Decimal(-1)
+        if value <= 0 or value != value.quantize(Decimal("0.01")) or value > 1_000_000:
+            problems.append(
+                f"Amount: `{amount[:30]}` must be a positive USD amount with at most 2 decimals "
+                "(like 10000 or 10000.50)."
+            )
+        if problems:
+            raise InvalidInput(problems)
+        from bot.domain.payments import Token
+
+        cents = int(value * 100)
+        match = Match(f"escrow:{reference}:0", Token("USD", "wire", ESCROW_DECIMALS), cents, "escrow", "foundation")
+        return await self.record(
+            bounty, Verdict(Reason.PAID, "ok", (match,), final=True), source="escrow", actor_id=actor.user_id
+        )
