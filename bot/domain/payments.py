@@ -169,8 +169,8 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
             allowed = ", ".join(f"{t.symbol} `{t.address}`" for t in expect.tokens)
             return Verdict(
                 Reason.WRONG_TOKEN,
-                f"The transfer to the Foundation moved the token at {seen}, which is not "
-                f"an accepted token on {chain.label} ({allowed}). A token with the same name at another "
+                f"The transfer to the Foundation moved the token at {seen}, which is "
+                f"not an accepted token on {chain.label} ({allowed}). A token with the same name at another "
                 "address is not USDC or USDT.",
             )
         if any(token_of(t) for t in facts.transfers):

@@ -354,8 +354,8 @@ class PaymentService:
                     "staff.post",
                     notice=notices.Notice(
                         title=f"Escrow chosen: bounty #{bounty.id} {bounty.exchange}",
-                        description=f"<@{actor.user_id}> chose option B. Send the wire instructions in <#{bounty.channel_id}>"
-                        " and confirm the wire with `/pay confirm-escrow` when it arrives.",
+                        description=f"<@{actor.user_id}> chose option B. Send the wire instructions in "
+                        f"<#{bounty.channel_id}> and confirm the wire with `/pay confirm-escrow` when it arrives.",
                     ).to_payload(),
                 )
         return bounty, self.ctx.config.payments.escrow_agreement_url
