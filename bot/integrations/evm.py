@@ -15,6 +15,11 @@ def _hex(value: Any) -> str:
     return value.hex() if hasattr(value, "hex") and not isinstance(value, str) else str(value)
 
 
+def _int(value: Any) -> int:
+    """Quantities arrive as ints from web3 and as 0x-hex strings in raw JSON-RPC."""
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def _address_topic(topic: Any) -> str:
     text = _hex(topic).removeprefix("0x")
     return "0x" + text[-40:].lower()
@@ -35,7 +40,7 @@ def transfers_in(logs: list[Any]) -> tuple[Transfer, ...]:
                 sender=_address_topic(topics[1]),
                 recipient=_address_topic(topics[2]),
                 amount=int(data, 16),
-                index=int(entry["logIndex"]),
+                index=_int(entry["logIndex"]),
             )
         )
     return tuple(found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -42,9 +43,10 @@ class Failover(Generic[C]):
             self.calls += 1
             try:
                 return await fn(client)
-            except NotThere:
+            except (NotThere, asyncio.CancelledError, KeyboardInterrupt, SystemExit):
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure of one endpoint means: try the next
+            except BaseException as exc:  # noqa: BLE001 - any failure of one endpoint means: try the next.
+                # BaseException because solders raises a PanicException (not an Exception) on some odd replies.
                 log.warning("RPC %s failed on %s: %s", what, name, type(exc).__name__)
                 problems.append(f"{name}: {type(exc).__name__}")
         raise RpcUnavailable(f"{what}: no RPC endpoint answered ({'; '.join(problems)})")

@@ -43,8 +43,12 @@ def compiled() -> tuple[list[Any], str]:
     if solcjs is None:
         raise RuntimeError("solcjs not found: run `npm ci --prefix tools`")
     out = Path(tempfile.mkdtemp(prefix="bountybot-solc-"))
-    subprocess.run([str(solcjs), "--bin", "--abi", "--optimize", "-o", str(out), CONTRACT.name],
-                   cwd=CONTRACT.parent, check=True, capture_output=True)
+    subprocess.run(
+        [str(solcjs), "--bin", "--abi", "--optimize", "-o", str(out), CONTRACT.name],
+        cwd=CONTRACT.parent,
+        check=True,
+        capture_output=True,
+    )
     abi = json.loads((out / "TestToken_sol_TestToken.abi").read_text())
     return abi, "0x" + (out / "TestToken_sol_TestToken.bin").read_text().strip()
 
@@ -96,8 +100,11 @@ class LocalChain:
         return self.w3.eth.contract(address=AsyncWeb3.to_checksum_address(address), abi=abi)
 
     async def mint(self, token: str, to: str, amount: int) -> None:
-        tx = await self.token(token).functions.mint(AsyncWeb3.to_checksum_address(to), amount).transact(
-            {"from": self.accounts[0]})
+        tx = (
+            await self.token(token)
+            .functions.mint(AsyncWeb3.to_checksum_address(to), amount)
+            .transact({"from": self.accounts[0]})
+        )
         await self.w3.eth.wait_for_transaction_receipt(tx)
 
     async def transfer(self, token: str, sender: str, to: str, amount: int, *, gas: int | None = None) -> str:
@@ -105,15 +112,15 @@ class LocalChain:
         options: dict[str, Any] = {"from": AsyncWeb3.to_checksum_address(sender)}
         if gas is not None:
             options["gas"] = gas
-        tx = await self.token(token).functions.transfer(AsyncWeb3.to_checksum_address(to), amount).transact(
-            options)  # type: ignore[arg-type]
+        tx = await self.token(token).functions.transfer(AsyncWeb3.to_checksum_address(to), amount).transact(options)  # type: ignore[arg-type]
         await self.w3.eth.wait_for_transaction_receipt(tx)
         return "0x" + tx.hex().removeprefix("0x")
 
     async def transfer_from(self, token: str, spender: str, payer: str, to: str, amount: int) -> str:
         contract = self.token(token)
         approve = await contract.functions.approve(AsyncWeb3.to_checksum_address(spender), amount).transact(
-            {"from": AsyncWeb3.to_checksum_address(payer)})
+            {"from": AsyncWeb3.to_checksum_address(payer)}
+        )
         await self.w3.eth.wait_for_transaction_receipt(approve)
         tx = await contract.functions.transferFrom(
             AsyncWeb3.to_checksum_address(payer), AsyncWeb3.to_checksum_address(to), amount
@@ -139,10 +146,21 @@ async def start_chain(chain_id: int, tokens: dict[str, tuple[str, int]]) -> Loca
     if anvil is None:
         raise RuntimeError("anvil not found: run `npm ci --prefix tools`")
     port = _free_port()
-    process = subprocess.Popen(
-        [str(anvil), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id),
-         "--slots-in-an-epoch", "2", "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    process = subprocess.Popen(  # noqa: ASYNC220 - starting a server does not wait for it
+        [
+            str(anvil),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--chain-id",
+            str(chain_id),
+            "--slots-in-an-epoch",
+            "2",
+            "--silent",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     w3 = AsyncWeb3(AsyncHTTPProvider(f"http://127.0.0.1:{port}"))
     chain = LocalChain(chain_id, port, process, w3)

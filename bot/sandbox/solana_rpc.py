@@ -40,9 +40,18 @@ def new_signature() -> str:
 
 def _balance(index: int, mint: str, owner: str, program: str, amount: int, decimals: int) -> dict[str, Any]:
     ui = amount / 10**decimals
-    return {"accountIndex": index, "mint": mint, "owner": owner, "programId": program,
-            "uiTokenAmount": {"amount": str(amount), "decimals": decimals, "uiAmount": ui,
-                              "uiAmountString": f"{ui:f}".rstrip("0").rstrip(".") or "0"}}
+    return {
+        "accountIndex": index,
+        "mint": mint,
+        "owner": owner,
+        "programId": program,
+        "uiTokenAmount": {
+            "amount": str(amount),
+            "decimals": decimals,
+            "uiAmount": ui,
+            "uiAmountString": f"{ui:f}".rstrip("0").rstrip(".") or "0",
+        },
+    }
 
 
 @dataclass
@@ -89,9 +98,20 @@ class SolanaSandbox:
         return sig
 
     def transfer(
-        self, *, payer: str, recipient: str, mint: str, amount: int, decimals: int = 6,
-        kind: str = "transferChecked", program: str = SPL_TOKEN, create_account: bool = False,
-        inner: bool = False, reference: str | None = None, failed: bool = False, finalized: bool = True,
+        self,
+        *,
+        payer: str,
+        recipient: str,
+        mint: str,
+        amount: int,
+        decimals: int = 6,
+        kind: str = "transferChecked",
+        program: str = SPL_TOKEN,
+        create_account: bool = False,
+        inner: bool = False,
+        reference: str | None = None,
+        failed: bool = False,
+        finalized: bool = True,
         payer_balance: int | None = None,
     ) -> str:
         """Build and store a token transfer the way a mainnet node returns it; returns its signature."""
@@ -114,54 +134,104 @@ class SolanaSandbox:
         start = payer_balance if payer_balance is not None else amount * 3
         moved = 0 if failed else amount
         pre = [_balance(2, mint, payer, program, start, decimals)]
-        post = [_balance(2, mint, payer, program, start - moved, decimals),
-                _balance(1, mint, recipient, program, moved + (0 if create_account else 5), decimals)]
+        post = [
+            _balance(2, mint, payer, program, start - moved, decimals),
+            _balance(1, mint, recipient, program, moved + (0 if create_account else 5), decimals),
+        ]
         if not create_account:
             pre.append(_balance(1, mint, recipient, program, 5, decimals))
         if kind == "transferChecked":
-            info: dict[str, Any] = {"authority": payer, "destination": destination, "mint": mint, "source": source,
-                                    "tokenAmount": {"amount": str(amount), "decimals": decimals,
-                                                    "uiAmount": amount / 10**decimals,
-                                                    "uiAmountString": str(amount / 10**decimals)}}
+            info: dict[str, Any] = {
+                "authority": payer,
+                "destination": destination,
+                "mint": mint,
+                "source": source,
+                "tokenAmount": {
+                    "amount": str(amount),
+                    "decimals": decimals,
+                    "uiAmount": amount / 10**decimals,
+                    "uiAmountString": str(amount / 10**decimals),
+                },
+            }
         else:  # plain `transfer` carries no mint
             info = {"amount": str(amount), "authority": payer, "destination": destination, "source": source}
         spl = "spl-token"
-        transfer_ix = {"parsed": {"info": info, "type": kind}, "program": spl, "programId": program,
-                       "stackHeight": None}
+        transfer_ix = {
+            "parsed": {"info": info, "type": kind},
+            "program": spl,
+            "programId": program,
+            "stackHeight": None,
+        }
         # Solana Pay adds the reference as a read-only key of the transfer: jsonParsed shows it among the
         # transaction's account keys (added above), which is where the bot looks for it.
         instructions: list[dict[str, Any]] = []
         inner_instructions: list[dict[str, Any]] = []
         if create_account:
-            instructions.append({"parsed": {"info": {
-                "account": destination, "mint": mint, "source": fee_payer, "systemProgram": SYSTEM,
-                "tokenProgram": program, "wallet": recipient}, "type": "create"},
-                "program": "spl-associated-token-account", "programId": ATA, "stackHeight": None})
+            instructions.append(
+                {
+                    "parsed": {
+                        "info": {
+                            "account": destination,
+                            "mint": mint,
+                            "source": fee_payer,
+                            "systemProgram": SYSTEM,
+                            "tokenProgram": program,
+                            "wallet": recipient,
+                        },
+                        "type": "create",
+                    },
+                    "program": "spl-associated-token-account",
+                    "programId": ATA,
+                    "stackHeight": None,
+                }
+            )
         if inner:
-            instructions.append({"accounts": [source, destination, payer, program], "data": "3Bxs4h24hBtQy9rw",
-                                 "programId": SOME_PROGRAM, "stackHeight": None})
-            inner_instructions.append({"index": len(instructions) - 1,
-                                       "instructions": [{**transfer_ix, "stackHeight": 2}]})
+            instructions.append(
+                {
+                    "accounts": [source, destination, payer, program],
+                    "data": "3Bxs4h24hBtQy9rw",
+                    "programId": SOME_PROGRAM,
+                    "stackHeight": None,
+                }
+            )
+            inner_instructions.append(
+                {"index": len(instructions) - 1, "instructions": [{**transfer_ix, "stackHeight": 2}]}
+            )
         else:
             instructions.append(transfer_ix)
-        logs = [f"Program {program} invoke [1]", f"Program log: Instruction: {kind[0].upper() + kind[1:]}",
-                f"Program {program} consumed 6200 of 200000 compute units",
-                f"Program {program} failed: custom program error: 0x1" if failed else f"Program {program} success"]
+        logs = [
+            f"Program {program} invoke [1]",
+            f"Program log: Instruction: {kind[0].upper() + kind[1:]}",
+            f"Program {program} consumed 6200 of 200000 compute units",
+            f"Program {program} failed: custom program error: 0x1" if failed else f"Program {program} success",
+        ]
         lamports = [10_000_000_000] + [2_039_280] * (len(keys) - 1)
         err = {"InstructionError": [0, {"Custom": 1}]} if failed else None
         result = {
-            "blockTime": int(time.time()), "slot": next(self._slot), "version": 0,
+            "blockTime": int(time.time()),
+            "slot": next(self._slot),
+            "version": 0,
             "meta": {
-                "computeUnitsConsumed": 6200, "err": err, "fee": 5000,
-                "innerInstructions": inner_instructions, "loadedAddresses": {"readonly": [], "writable": []},
-                "logMessages": logs, "postBalances": [lamports[0] - 5000, *lamports[1:]],
+                "computeUnitsConsumed": 6200,
+                "err": err,
+                "fee": 5000,
+                "innerInstructions": inner_instructions,
+                "loadedAddresses": {"readonly": [], "writable": []},
+                "logMessages": logs,
+                "postBalances": [lamports[0] - 5000, *lamports[1:]],
                 "postTokenBalances": post if not failed else [b for b in pre],
-                "preBalances": lamports, "preTokenBalances": pre, "rewards": [],
+                "preBalances": lamports,
+                "preTokenBalances": pre,
+                "rewards": [],
                 "status": {"Err": err} if failed else {"Ok": None},
             },
             "transaction": {
-                "message": {"accountKeys": keys, "addressTableLookups": [], "instructions": instructions,
-                            "recentBlockhash": "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N"},
+                "message": {
+                    "accountKeys": keys,
+                    "addressTableLookups": [],
+                    "instructions": instructions,
+                    "recentBlockhash": "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N",
+                },
                 "signatures": [sig],
             },
         }
@@ -179,8 +249,17 @@ class SolanaSandbox:
         if self.fail == "timeout":
             await asyncio.sleep(30)
         if self.fail == "error":
-            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"),
-                                      "error": {"code": -32005, "message": "Node is behind by 1200 slots"}})
+            return web.json_response(
+                {
+                    "jsonrpc": "2.0",
+                    "id": body.get("id"),
+                    "error": {
+                        "code": -32005,
+                        "message": "Node is behind by 1200 slots",
+                        "data": {"numSlotsBehind": 1200},
+                    },
+                }
+            )
         method, params = body["method"], body.get("params") or []
         options = params[1] if len(params) > 1 and isinstance(params[1], dict) else {}
         commitment = options.get("commitment") or "finalized"
@@ -193,13 +272,21 @@ class SolanaSandbox:
             rows = []
             for sig, stored in self.transactions.items():
                 if params[0] in stored.addresses and (stored.finalized or commitment != "finalized"):
-                    rows.append({"signature": sig, "slot": stored.result["slot"], "err": stored.result["meta"]["err"],
-                                 "memo": None, "blockTime": stored.result["blockTime"],
-                                 "confirmationStatus": "finalized" if stored.finalized else "confirmed"})
+                    rows.append(
+                        {
+                            "signature": sig,
+                            "slot": stored.result["slot"],
+                            "err": stored.result["meta"]["err"],
+                            "memo": None,
+                            "blockTime": stored.result["blockTime"],
+                            "confirmationStatus": "finalized" if stored.finalized else "confirmed",
+                        }
+                    )
             result = sorted(rows, key=lambda r: -r["slot"])[: options.get("limit") or 1000]
         elif method == "getHealth":
             result = "ok"
         else:
-            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"),
-                                      "error": {"code": -32601, "message": "Method not found"}})
+            return web.json_response(
+                {"jsonrpc": "2.0", "id": body.get("id"), "error": {"code": -32601, "message": "Method not found"}}
+            )
         return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": result})

@@ -1,0 +1,71 @@
+"""An Ethereum JSON-RPC stand-in that answers with responses recorded from mainnet nodes, as recorded.
+
+Our own anvil chains are not the only shapes the parsers ever see: Erigon's extra `blockTimestamp` on
+logs, a receipt with `root` and no `status`, `transferFrom` where the transaction's sender is not the
+token payer, and reverted calls all come from here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+
+class RecordedEvmRpc:
+    def __init__(self, fixtures: Path) -> None:
+        self.receipts: dict[str, Any] = {}
+        self.logs: list[Any] = []
+        self.finalized_block: Any = None
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        eth = fixtures / "ethereum"
+        for path in eth.glob("*.receipt.*.json"):
+            data = json.loads(path.read_text())
+            receipt = data["result"] if "jsonrpc" in data else data
+            self.receipts[receipt["transactionHash"].lower()] = receipt
+        block = json.loads((eth / "eth_getBlockByNumber_18000000_fulltx.response.json").read_text())["result"]
+        self.finalized_block = block
+        for receipt in json.loads((eth / "eth_getBlockReceipts_18000000.response.json").read_text())["result"]:
+            self.receipts.setdefault(receipt["transactionHash"].lower(), receipt)
+        bsc = fixtures / "bsc" / "eth_getLogs_BUSD_block_0x1b13c84.response.json"
+        self.logs = json.loads(bsc.read_text())["result"]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        method, params = body["method"], body.get("params") or []
+        result: Any
+        if method == "eth_getTransactionReceipt":
+            result = self.receipts.get(str(params[0]).lower())
+        elif method == "eth_getBlockByNumber":
+            result = self.finalized_block
+        elif method == "eth_blockNumber":
+            result = self.finalized_block["number"]
+        elif method == "eth_getLogs":
+            result = self.logs
+        elif method == "eth_chainId":
+            result = "0x1"
+        else:
+            return web.json_response(
+                {"jsonrpc": "2.0", "id": body.get("id"), "error": {"code": -32601, "message": f"{method} not recorded"}}
+            )
+        return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": result})
