@@ -21,13 +21,15 @@ from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
+from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.verification import ChainClients, Verifier
 from bot.store.db import Database, open_database
 from bot.timers import Timers
 from bot.tree import BountyTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.bounty", "cogs.audit")
+EXTENSIONS = ("cogs.bounty", "cogs.pay", "cogs.audit")
 
 
 def point_discord_at(config: Config) -> None:
@@ -40,6 +42,7 @@ def point_discord_at(config: Config) -> None:
 class Services:
     intake: IntakeService
     bounties: BountyService
+    payments: PaymentService
 
 
 class BountyBot(commands.Bot):
@@ -68,6 +71,7 @@ class BountyBot(commands.Bot):
         self.setup_problems: list[str] = []
         self.started = asyncio.Event()
         self._started_once = False
+        self._watch_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         self.db = await open_database(self.config.database_path)
@@ -78,7 +82,11 @@ class BountyBot(commands.Bot):
         self.adapter = DiscordAdapter(self, self.config.discord.guild_id)
         DiscordDelivery(self.adapter, self.changes, self.config).register(self.outbox)
         ctx = ServiceContext(self.config, self.clock, self.changes, self.outbox)
-        self.services = Services(intake=IntakeService(ctx), bounties=BountyService(ctx))
+        self.chain_clients = ChainClients.from_config(self.config)
+        bounty_service = BountyService(ctx)
+        payment_service = PaymentService(ctx, Verifier(self.config, self.chain_clients), bounty_service)
+        self.watch = PaymentWatch(payment_service)
+        self.services = Services(intake=IntakeService(ctx), bounties=bounty_service, payments=payment_service)
 
         async def overrun(ch, timer):
             await on_phase_overrun(self.config, ch, timer)
@@ -113,10 +121,26 @@ class BountyBot(commands.Bot):
             log.warning("configuration: %s", problem)
         await self.timers.start()
         self.outbox.start()
+        self._watch_task = asyncio.create_task(self._watch_payments(), name="payment-watch")
         self.started.set()
         log.info("BountyBot ready in guild %s as %s", d.guild_id, self.user)
 
+    async def _watch_payments(self) -> None:
+        """Look for payments every configured interval (30 s by default), so nobody has to submit them."""
+        while True:
+            try:
+                report = await self.watch.scan()
+                if report.found:
+                    log.info("payment watch found %s payment(s)", report.found)
+            except Exception:
+                log.exception("payment watch pass failed; trying again next interval")
+            await asyncio.sleep(self.config.payments.watch_interval_seconds)
+
     async def close(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+        if hasattr(self, "chain_clients"):
+            await self.chain_clients.close()
         if hasattr(self, "outbox"):
             await self.outbox.stop()
         if hasattr(self, "timers"):

@@ -57,6 +57,10 @@ class EvmClient:
             ),
         )
 
+    async def close(self) -> None:
+        for _, w3 in self.rpc.endpoints:
+            await w3.provider.disconnect()
+
     async def final_block(self) -> int:
         """The highest block that counts as final: the chain's `finalized` tag, or latest − N confirmations."""
         if self.finality == "finalized":

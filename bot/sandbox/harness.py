@@ -23,6 +23,8 @@ def sandbox_config(sandbox: DiscordSandbox, database: Path, **sections: dict[str
             "gateway_url": sandbox.gateway_url,
         },
         "database": {"path": str(database)},
+        # Tests and the demo call the watcher themselves; the background pass stays out of their way.
+        "payments": {"watch_interval_seconds": 3600.0},
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}

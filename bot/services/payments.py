@@ -21,8 +21,11 @@ from bot.domain.payments import (
     Chain,
     Match,
     Reason,
+    Transfer,
+    TxFacts,
     Verdict,
     checksum,
+    evaluate,
     evm_address_problem,
     settle,
     show,
@@ -30,6 +33,7 @@ from bot.domain.payments import (
     to_base_units,
     tx_problem,
 )
+from bot.integrations.rpc import RpcUnavailable
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
@@ -387,3 +391,130 @@ class PaymentService:
         return await self.record(
             bounty, Verdict(Reason.PAID, "ok", (match,), final=True), source="escrow", actor_id=actor.user_id
         )
+
+
+LOOKBACK_BLOCKS = 5_000  # how far back the first scan of a chain looks
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    found: int
+    unavailable: tuple[str, ...]  # chains whose RPC could not be reached this time
+
+
+class PaymentWatch:
+    """Finds payments by itself: EVM Transfer logs to the receiving address from registered wallets, and
+    Solana transactions carrying a bounty's reference key. An RPC outage is reported to staff once, and its
+    end too; it is never read as "not paid"."""
+
+    def __init__(self, service: PaymentService) -> None:
+        self.service = service
+        self.verifier = service.verifier
+        self.down: set[str] = set()
+
+    async def scan(self) -> ScanReport:
+        conn = self.service.ctx.conn
+        targets = await payments.watch_targets(conn, tuple(s.value for s in PAYABLE))
+        found = 0
+        unavailable: list[str] = []
+        for chain in (Chain.ETHEREUM, Chain.BSC):
+            wallets = {address.lower(): bounty_id for bounty_id, name, address in targets if name == chain.value}
+            if not wallets:
+                continue
+            try:
+                found += await self._scan_evm(chain, wallets)
+            except RpcUnavailable as exc:
+                unavailable.append(chain.value)
+                await self._report_down(chain, str(exc))
+            else:
+                await self._report_up(chain)
+        references = [(bounty_id, ref) for bounty_id, name, ref in targets if name == "solana-reference"]
+        if references:
+            try:
+                found += await self._scan_solana(references)
+            except RpcUnavailable as exc:
+                unavailable.append(Chain.SOLANA.value)
+                await self._report_down(Chain.SOLANA, str(exc))
+            else:
+                await self._report_up(Chain.SOLANA)
+        return ScanReport(found, tuple(unavailable))
+
+    async def _scan_evm(self, chain: Chain, wallets: dict[str, int]) -> int:
+        client = self.verifier.clients.evm[chain]
+        conn = self.service.ctx.conn
+        final = await client.final_block()
+        cursor = await payments.watch_cursor(conn, chain.value)
+        start = cursor + 1 if cursor is not None else max(0, final - LOOKBACK_BLOCKS)
+        if start > final:
+            return 0
+        receiver = self.verifier.chain_config(chain).receiver
+        by_tx: dict[str, list[Transfer]] = {}
+        for token in self.verifier.tokens(chain):
+            # One query per token for every bounty at once; the sender is matched here, not by the node.
+            for tx, transfer in await client.transfers_to(token.address, receiver, None, start, final):
+                by_tx.setdefault(tx, []).append(transfer)
+        found = 0
+        for tx, transfers in by_tx.items():
+            bounty_id = next((wallets[t.sender.lower()] for t in transfers if t.sender.lower() in wallets), None)
+            if bounty_id is None or await payments.funding_bounty(conn, chain.value, tx) is not None:
+                continue
+            bounty = await bounties.get(conn, bounty_id)
+            assert bounty is not None
+            wallet = next(w for w, b in wallets.items() if b == bounty_id)
+            facts = TxFacts(chain, tx, found=True, succeeded=True, final=True, transfers=tuple(transfers))
+            verdict = evaluate(facts, self.verifier.expectation(chain, sender=wallet))
+            recorded = await self.service.record(bounty, verdict, source="watcher", actor_id=None)
+            found += recorded.verdict.reason in (Reason.PAID, Reason.PARTIAL, Reason.OVERPAID)
+        async with self.service.ctx.changes.begin() as ch:
+            await payments.set_watch_cursor(ch.tx, chain.value, final)
+        return found
+
+    async def _scan_solana(self, references: list[tuple[int, str]]) -> int:
+        conn = self.service.ctx.conn
+        found = 0
+        for bounty_id, reference in references:
+            for sig in await self.verifier.clients.solana.signatures_for(reference):
+                if await payments.funding_bounty(conn, Chain.SOLANA.value, sig) is not None:
+                    continue
+                bounty = await bounties.get(conn, bounty_id)
+                assert bounty is not None
+                wallet = (await payments.wallets(conn, bounty_id)).get(Chain.SOLANA.value)
+                verdict = await self.verifier.check(
+                    Chain.SOLANA, sig, self.verifier.expectation(Chain.SOLANA, sender=wallet, reference=reference)
+                )
+                if verdict.reason is Reason.RPC_UNAVAILABLE:
+                    raise RpcUnavailable(verdict.message)
+                recorded = await self.service.record(bounty, verdict, source="watcher", actor_id=None)
+                found += recorded.verdict.reason in (Reason.PAID, Reason.PARTIAL, Reason.OVERPAID)
+        return found
+
+    async def _report_down(self, chain: Chain, detail: str) -> None:
+        if chain.value in self.down:
+            return
+        self.down.add(chain.value)
+        async with self.service.ctx.changes.begin() as ch:
+            await ch.audit("rpc_unavailable", actor_id=None, bounty_id=None, chain=chain.value)
+            await ch.send(
+                f"rpc:{chain.value}:down:{ch.now}",
+                "staff.post",
+                notice=notices.Notice(
+                    title=f"{chain.label} RPC unreachable: payments there cannot be confirmed for now",
+                    description=f"{detail[:500]}\nNothing is read as unpaid; the watcher keeps trying.",
+                    tone="warn",
+                ).to_payload(),
+            )
+
+    async def _report_up(self, chain: Chain) -> None:
+        if chain.value not in self.down:
+            return
+        self.down.discard(chain.value)
+        async with self.service.ctx.changes.begin() as ch:
+            await ch.send(
+                f"rpc:{chain.value}:up:{ch.now}",
+                "staff.post",
+                notice=notices.Notice(
+                    title=f"{chain.label} RPC reachable again",
+                    description="Payment confirmation has resumed.",
+                    tone="ok",
+                ).to_payload(),
+            )

@@ -39,6 +39,8 @@ class ChainClients:
 
     async def close(self) -> None:
         await self.solana.close()
+        for client in self.evm.values():
+            await client.close()
 
 
 class Verifier:

@@ -18,6 +18,8 @@ from cogs.bounty._render import list_embed, status_embed
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
+    from bot.services.bounties import BountyService
+    from bot.services.intake import IntakeService
 
 STATE_CHOICES = [app_commands.Choice(name=s.label, value=s.value) for s in State]
 REVIEW_CHOICES = [app_commands.Choice(name=i.label, value=i.value) for i in ReviewItem]
@@ -33,11 +35,11 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         super().__init__()
 
     @property
-    def intake(self):
+    def intake(self) -> IntakeService:
         return self.bot.services.intake
 
     @property
-    def bounties(self):
+    def bounties(self) -> BountyService:
         return self.bot.services.bounties
 
     @app_commands.command(
