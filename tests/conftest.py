@@ -12,9 +12,12 @@ import pytest
 from bot.app import BountyBot
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.sandbox import evm as local_evm
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import SandboxUser, add_user
+from bot.sandbox.evm import LocalChain, start_chain
 from bot.sandbox.harness import running_bot, sandbox_config
+from bot.sandbox.solana_rpc import SolanaSandbox
 
 START = int(datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp())
 
@@ -61,3 +64,63 @@ def people(sandbox: DiscordSandbox) -> People:
         staff=add_user(sandbox, "Sam Staff", roles=("hummingbot-foundation",)),
         outsider=add_user(sandbox, "Olga Outsider", roles=("bounty-contributor",)),
     )
+
+
+# --- chains ------------------------------------------------------------------------------------------
+
+ETH_TOKENS = {
+    "USDC": ("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6),
+    "USDT": ("0xdAC17F958D2ee523a2206206994597C13D831ec7", 6),
+}
+BSC_TOKENS = {
+    "USDC": ("0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d", 18),
+    "USDT": ("0x55d398326f99059fF775485246999027B3197955", 18),
+}
+
+
+@pytest.fixture
+async def eth_chain() -> AsyncIterator[LocalChain]:
+    if not local_evm.available():
+        pytest.skip("run `npm ci --prefix tools` for anvil and solcjs")
+    chain = await start_chain(1, ETH_TOKENS)
+    yield chain
+    await chain.stop()
+
+
+@pytest.fixture
+async def bsc_chain() -> AsyncIterator[LocalChain]:
+    if not local_evm.available():
+        pytest.skip("run `npm ci --prefix tools` for anvil and solcjs")
+    chain = await start_chain(56, BSC_TOKENS)
+    yield chain
+    await chain.stop()
+
+
+@pytest.fixture
+async def solana_rpc() -> AsyncIterator[SolanaSandbox]:
+    rpc = SolanaSandbox()
+    await rpc.start()
+    yield rpc
+    await rpc.stop()
+
+
+@pytest.fixture
+def pay_config(
+    sandbox: DiscordSandbox, tmp_path: Path, eth_chain: LocalChain, bsc_chain: LocalChain, solana_rpc: SolanaSandbox
+) -> Config:
+    return sandbox_config(
+        sandbox,
+        tmp_path / "pay.db",
+        chains={
+            "ethereum": {"rpc_urls": [eth_chain.url]},
+            "bsc": {"rpc_urls": [bsc_chain.url]},
+            "solana": {"rpc_urls": [solana_rpc.url]},
+        },
+        payments={"rpc_timeout_seconds": 2.0},
+    )
+
+
+@pytest.fixture
+async def pay_bot(pay_config: Config, clock: ManualClock) -> AsyncIterator[BountyBot]:
+    async with running_bot(pay_config, clock=clock) as running:
+        yield running

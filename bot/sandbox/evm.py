@@ -28,6 +28,12 @@ FINALITY_DEPTH = 5  # blocks anvil_mine adds so that a transfer is at or below `
 
 
 def tool(name: str) -> Path | None:
+    if name == "anvil":
+        # The npm package's `anvil` is a node wrapper around a per-platform binary; run the binary itself,
+        # so that signals (a test pausing the node to simulate an outage) reach the real process.
+        native = sorted((TOOLS.parent / "@foundry-rs").glob("anvil-*/bin/anvil"))
+        if native:
+            return native[0]
     path = TOOLS / name
     return path if path.exists() else (Path(found) if (found := shutil.which(name)) else None)
 

@@ -615,7 +615,7 @@ class DiscordSandbox:
                 flags = int(data.get("flags") or 0)
                 message = self._message(
                     interaction.channel_id,
-                    data if kind == 4 else {},
+                    {**data, "_files": body.get("_files", [])} if kind == 4 else {},
                     interaction=interaction,
                     flags=flags | (128 if kind == 5 else 0),
                 )
