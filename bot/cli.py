@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.config import Config, ConfigError, load_config
+from bot.domain.payments import Chain
 from bot.store.db import DatabaseTooNew, open_database
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         if name == "backup":
             p.add_argument("path", type=Path, help="where to write the backup")
+    verify = sub.add_parser("verify-payment", help="check one payment transaction with the bot's own verifier")
+    verify.add_argument("--chain", required=True, choices=[c.value for c in Chain])
+    verify.add_argument("--tx", required=True, help="transaction hash (EVM) or signature (Solana)")
+    verify.add_argument("--sender", help="the wallet the payment must come from (default: any)")
+    verify.add_argument("--reference", help="Solana Pay reference key the transfer must carry")
+    verify.add_argument("--amount", type=int, help="USD amount required (default: the configured fee)")
+    verify.add_argument("--config", type=Path, default=Path("config.toml"))
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
     demo = sub.add_parser("demo", help="play the bounty lifecycle against the local sandbox (no token needed)")
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
     args = parser.parse_args(argv)
@@ -128,6 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(config.log_level, config.secrets)
     if args.command == "migrate":
         return asyncio.run(_migrate(config))
+    if args.command == "verify-payment":
+        from bot.verify_cli import render, verify_payment
+
+        verdict = asyncio.run(
+            verify_payment(
+                config,
+                Chain(args.chain),
+                args.tx.strip(),
+                sender=args.sender,
+                reference=args.reference,
+                amount_usd=args.amount,
+            )
+        )
+        print(render(verdict, args.json))
+        return verdict.exit_code
     if args.command == "backup":
         if refusal := _backup_refusal(config, args.path):
             print(refusal, file=sys.stderr)

@@ -98,6 +98,7 @@ class Expectation:
     receiver: str
     sender: str | None  # the registered wallet, if any
     reference: str | None = None  # Solana Pay reference key
+    any_sender: bool = False  # a staff check of one transaction, whoever paid
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
                 f"The tokens went to {where}, not to the Foundation's {chain.label} address `{expect.receiver}`.",
             )
         return Verdict(Reason.NO_TRANSFER, f"Transaction `{tx}` moved no USDC or USDT.")
-    if expect.reference is not None and expect.reference in facts.account_keys:
-        accepted = ours  # a Solana Pay transfer carrying this bounty's own reference key
+    if expect.any_sender or (expect.reference is not None and expect.reference in facts.account_keys):
+        accepted = ours  # a staff check, or a Solana Pay transfer carrying this bounty's own reference key
     elif expect.sender is not None:
         accepted = [t for t in ours if same(t.sender, expect.sender, chain)]
         if not accepted:
