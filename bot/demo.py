@@ -11,12 +11,22 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
+from bot.app import BountyBot
 from bot.clock import ManualClock
+from bot.sandbox import evm as local_evm
 from bot.sandbox.discord import spec
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Outcome, Reply, SandboxUser, add_user
+from bot.sandbox.evm import LocalChain, start_chain
 from bot.sandbox.harness import running_bot, sandbox_config
+from bot.sandbox.solana_rpc import SolanaSandbox
+
+ETH_TOKENS = {
+    "USDC": ("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6),
+    "USDT": ("0xdAC17F958D2ee523a2206206994597C13D831ec7", 6),
+}
 
 
 class Narrator:
@@ -83,9 +93,15 @@ async def run_demo(quiet: bool = False) -> int:
     teammate = add_user(sandbox, "Tom (Backpack)")
     staff = add_user(sandbox, "Sam (Foundation)", roles=("hummingbot-foundation",))
     outsider = add_user(sandbox, "Olga (community)")
+    chain = await start_chain(1, ETH_TOKENS) if local_evm.available() else None
+    solana = SolanaSandbox()
+    await solana.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            config = sandbox_config(sandbox, Path(tmp) / "demo.db")
+            chains: dict[str, Any] = {"solana": {"rpc_urls": [solana.url]}}
+            if chain is not None:
+                chains["ethereum"] = {"rpc_urls": [chain.url]}
+            config = sandbox_config(sandbox, Path(tmp) / "demo.db", chains=chains)
             async with running_bot(config, clock=clock) as bot:
                 say.step("The bot connects to the sandbox Discord and registers its commands")
                 say.note(f"commands: {', '.join('/' + name for name in sorted(sandbox.state.commands))}")
@@ -159,7 +175,9 @@ async def run_demo(quiet: bool = False) -> int:
                 await bot.outbox.drain()
                 say.note(f"Tom can see the channel now: {'yes' if teammate.can_view(channel_id) else 'no'}")
 
-                say.step("Eight days pass without payment")
+                await _pay(say, bot, chain, exchange, int(channel_id), sandbox)
+
+                say.step("Eight days pass: Setup is over its 7-day target (the GitHub issue is not up yet)")
                 clock.advance(8 * 86400)
                 await bot.timers.run_due()
                 await bot.outbox.drain()
@@ -172,6 +190,9 @@ async def run_demo(quiet: bool = False) -> int:
                 violations = list(sandbox.violations)
     finally:
         await sandbox.stop()
+        await solana.stop()
+        if chain is not None:
+            await chain.stop()
     elapsed = time.perf_counter() - started
     checked = "validated against Discord's OpenAPI description" if sandbox.validator else "not validated (spec missing)"
     print(
@@ -181,6 +202,39 @@ async def run_demo(quiet: bool = False) -> int:
     for violation in violations:
         print(f"  - {violation[:300]}")
     return 0 if not violations else 1
+
+
+async def _pay(
+    say: Narrator,
+    bot: BountyBot,
+    chain: LocalChain | None,
+    exchange: SandboxUser,
+    channel_id: int,
+    sandbox: DiscordSandbox,
+) -> None:
+    say.step("Erin asks how to pay")
+    shown = await exchange.run("pay instructions", channel=channel_id)
+    say.sees(exchange, shown.reply)
+    say.note(f"attached QR codes: {', '.join(a['filename'] for a in shown.reply.attachments)}")
+    if chain is None:
+        say.note("(local chain skipped: run `npm ci --prefix tools` to install anvil and solcjs)")
+        return
+    payer = chain.accounts[1]
+    say.step("Erin registers the paying wallet and sends 10,000 USDC on the local Ethereum (anvil, chain id 1)")
+    registered = await exchange.run("pay wallet", channel=channel_id, chain="ethereum", address=payer)
+    say.sees(exchange, registered.reply)
+    await chain.mint(chain.tokens["USDC"], payer, 10_000 * 10**6)
+    tx = await chain.transfer(chain.tokens["USDC"], payer, bot.config.chains["ethereum"].receiver, 10_000 * 10**6)
+    say.note(f"transaction {tx}")
+    early = await exchange.run("pay submit", channel=channel_id, chain="ethereum", tx=tx)
+    say.sees(exchange, early.reply)
+    say.step("The transfer becomes final; the bot's watcher finds it without anyone asking")
+    await chain.finalize()
+    report = await bot.watch.scan()
+    await bot.outbox.drain()
+    say.note(f"watcher pass: {report.found} payment(s) found")
+    for message in sandbox.state.messages[str(channel_id)][-2:]:
+        say.sees("Erin and staff", Reply(message), "the bounty channel")
 
 
 def _actor(user: SandboxUser):

@@ -130,7 +130,7 @@ class Outbox:
         if handler is None:
             # Kept, not dropped: the capability that delivers it may not be switched on yet (the GitHub
             # mirror, say); it is delivered once a handler is registered.
-            log.warning("outbox item %s waits: nothing delivers %s yet", item.key, item.kind)
+            log.info("outbox item %s waits: nothing delivers %s yet", item.key, item.kind)
             async with conn_tx() as tx:
                 await store.mark_failed(
                     tx,

@@ -18,6 +18,10 @@ def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFix
         "scheduled event: Intro call: Backpack connector bounty",
         "Bounty #1 is now **awaiting payment**",
         "Tom can see the channel now: yes",
+        "attached QR codes: ethereum-usdc.png, ethereum-usdt.png, bsc-usdc.png, bsc-usdt.png, solana-usdc.png",
+        "The payment is on Ethereum but not final yet",
+        "watcher pass: 1 payment(s) found",
+        "Payment received: 10,000 USDC on Ethereum. The fee is paid in full.",
         "Overrun: bounty #1 Backpack is past its Setup target",
         "0 violation(s)",
     ):

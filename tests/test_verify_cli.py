@@ -31,8 +31,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, 
     return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-async def test_paid_not_paid_and_could_not_tell(eth_chain: LocalChain, solana_rpc: SolanaSandbox, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+async def test_paid_not_paid_and_could_not_tell(
+    eth_chain: LocalChain, solana_rpc: SolanaSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = write_config(tmp_path, eth_chain.url, solana_rpc.url)
     payer = eth_chain.accounts[1]
     usdc = eth_chain.tokens["USDC"]
@@ -49,15 +50,23 @@ async def test_paid_not_paid_and_could_not_tell(eth_chain: LocalChain, solana_rp
 
     code, verdict = await cli("--chain", "ethereum", "--tx", full, "--config", str(config))
     assert code == 0
-    assert verdict == {"ok": True, "reason": "paid", "message": "Received 10,000 USDC.",
-                       "amount_base_units": "10000000000", "token": usdc, "from": payer.lower(),
-                       "to": RECEIVER_ETH.lower(), "final": True}
+    assert verdict == {
+        "ok": True,
+        "reason": "paid",
+        "message": "Received 10,000 USDC.",
+        "amount_base_units": "10000000000",
+        "token": usdc,
+        "from": payer.lower(),
+        "to": RECEIVER_ETH.lower(),
+        "final": True,
+    }
     code, verdict = await cli("--chain", "ethereum", "--tx", short, "--config", str(config), "--sender", payer)
     assert code == 1 and verdict["reason"] == "partial" and verdict["amount_base_units"] == "2500000000"
     code, verdict = await cli("--chain", "ethereum", "--tx", short, "--config", str(config), "--amount", "2500")
     assert code == 0 and verdict["reason"] == "paid"
-    code, verdict = await cli("--chain", "ethereum", "--tx", full, "--config", str(config),
-                              "--sender", eth_chain.accounts[2])
+    code, verdict = await cli(
+        "--chain", "ethereum", "--tx", full, "--config", str(config), "--sender", eth_chain.accounts[2]
+    )
     assert code == 1 and verdict["reason"] == "wrong_sender" and verdict["ok"] is False
     code, verdict = await cli("--chain", "ethereum", "--tx", "0x" + "00" * 32, "--config", str(config))
     assert code == 1 and verdict["reason"] == "not_found"
@@ -65,8 +74,12 @@ async def test_paid_not_paid_and_could_not_tell(eth_chain: LocalChain, solana_rp
     assert code == 2 and verdict["reason"] == "invalid_input"
 
     solana_rpc.fail = "error"
-    sig = solana_rpc.transfer(payer=new_key(), recipient="5bhQNYaDEwEqjcjsuRJRuGyqbchzcDtYK49e593Wuc8i",
-                              mint="EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", amount=10_000 * 10**6)
+    sig = solana_rpc.transfer(
+        payer=new_key(),
+        recipient="5bhQNYaDEwEqjcjsuRJRuGyqbchzcDtYK49e593Wuc8i",
+        mint="EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+        amount=10_000 * 10**6,
+    )
     code, verdict = await cli("--chain", "solana", "--tx", sig, "--config", str(config))
     assert code == 2 and verdict["reason"] == "rpc_unavailable"
     solana_rpc.fail = None

@@ -81,7 +81,7 @@ class LocalChain:
         return f"http://127.0.0.1:{self.port}"
 
     async def rpc(self, method: str, params: list[Any]) -> Any:
-        return (await self.w3.provider.make_request(method, params))["result"]  # type: ignore[arg-type]
+        return (await self.w3.provider.make_request(method, params))["result"]
 
     async def place_token(self, address: str, decimals: int) -> str:
         """Put the test token's code at `address` (e.g. the real USDC) with the given decimals."""
@@ -89,7 +89,9 @@ class LocalChain:
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         tx = await factory.constructor(decimals).transact({"from": self.accounts[0]})
         receipt = await self.w3.eth.wait_for_transaction_receipt(tx)
-        code = await self.w3.eth.get_code(receipt["contractAddress"])
+        deployed = receipt["contractAddress"]
+        assert deployed is not None
+        code = await self.w3.eth.get_code(deployed)
         await self.rpc("anvil_setCode", [address, "0x" + code.hex().removeprefix("0x")])
         return AsyncWeb3.to_checksum_address(address)
 
@@ -118,7 +120,7 @@ class LocalChain:
         options: dict[str, Any] = {"from": AsyncWeb3.to_checksum_address(sender)}
         if gas is not None:
             options["gas"] = gas
-        tx = await self.token(token).functions.transfer(AsyncWeb3.to_checksum_address(to), amount).transact(options)  # type: ignore[arg-type]
+        tx = await self.token(token).functions.transfer(AsyncWeb3.to_checksum_address(to), amount).transact(options)
         await self.w3.eth.wait_for_transaction_receipt(tx)
         return "0x" + tx.hex().removeprefix("0x")
 
@@ -138,7 +140,7 @@ class LocalChain:
         await self.rpc("anvil_mine", [hex(blocks)])
 
     async def stop(self) -> None:
-        await self.w3.provider.disconnect()  # type: ignore[union-attr]
+        await self.w3.provider.disconnect()
         self.process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)

@@ -235,7 +235,7 @@ class SolanaSandbox:
                 "signatures": [sig],
             },
         }
-        self.transactions[sig] = StoredTx(result, finalized, tuple(k["pubkey"] for k in keys))
+        self.transactions[sig] = StoredTx(result, finalized, tuple(str(k["pubkey"]) for k in keys))
         return sig
 
     def finalize(self, sig: str) -> None:
