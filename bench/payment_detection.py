@@ -98,7 +98,7 @@ async def calls_per_verification(chain: LocalChain) -> tuple[int, int]:
     before = clients.calls()
     final = await client.final_block()
     for token in verifier.tokens(Chain.ETHEREUM):
-        await client.transfers_to(token.address, RECEIVER, None, max(0, final - 100), final)
+        await client.transfers_to(token.address, RECEIVER, [payer], max(0, final - 100), final)
     scan_calls = clients.calls() - before
     await clients.close()
     return submit_calls, scan_calls

@@ -407,8 +407,9 @@ def _parse_chains(r: _Reader, env: Mapping[str, str]) -> dict[str, ChainConfig]:
             if problem := check(str(token["address"])):
                 r.problems.append(f"[{sec}] tokens[{i}] address: {problem}")
             decimals = token["decimals"]
-            if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 36:
-                r.problems.append(f"[{sec}] tokens[{i}] decimals: must be a whole number 0–36, got {decimals!r}")
+            # At most 18: the ledger compares amounts exactly after scaling them all to 18 decimals.
+            if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 18:
+                r.problems.append(f"[{sec}] tokens[{i}] decimals: must be a whole number 0–18, got {decimals!r}")
                 continue
             tokens.append(TokenConfig(str(token["symbol"]), str(token["address"]), decimals))
         finality = merged.get("finality", "finalized")

@@ -133,3 +133,54 @@ def test_run_without_a_token_says_how_to_fix_it(
     path.write_text(f'[discord]\nguild_id = 42\n[database]\npath = "{tmp_path / "db.sqlite"}"\n')
     assert main(["run", "--config", str(path)]) == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_chains_default_to_the_process_documents_addresses_and_tokens() -> None:
+    config = parse_config({"discord": {"guild_id": 1}}, {})
+    eth, bsc, sol = config.chains["ethereum"], config.chains["bsc"], config.chains["solana"]
+    assert eth.receiver == "0x60D581aEa0644e74df60c7555e5166d32665d6b6" and eth.chain_id == 1
+    assert bsc.receiver == "0xE517b826a26B439eCE92f3220628eC007049d915" and bsc.chain_id == 56
+    assert sol.receiver == "5bhQNYaDEwEqjcjsuRJRuGyqbchzcDtYK49e593Wuc8i"
+    assert {(t.symbol, t.decimals) for t in bsc.tokens} == {("USDC", 18), ("USDT", 18)}
+    assert {(t.symbol, t.decimals) for t in eth.tokens} == {("USDC", 6), ("USDT", 6)}
+    assert {t.address for t in sol.tokens} == {
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+        "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB",
+    }
+
+
+def test_rpc_urls_from_the_environment_are_secrets() -> None:
+    keyed = "https://eth.example.com/v2/sk-live-1234567890"
+    config = parse_config({"discord": {"guild_id": 1}}, {"BOUNTYBOT_RPC_ETHEREUM": f"{keyed},https://b.example.com"})
+    assert [u.get() for u in config.chains["ethereum"].rpc_urls] == [keyed, "https://b.example.com"]
+    assert keyed in config.secrets and keyed not in repr(config)
+
+
+def test_bad_chain_settings_are_named_without_revealing_keys() -> None:
+    problems = problems_of(
+        {
+            "discord": {"guild_id": 1},
+            "chains": {
+                "ethereum": {
+                    "rpc_urls": ["ftp://node.example.com/secret-key"],
+                    "receiver": "0x123",
+                    "finality": "soon",
+                    "gas": 1,
+                },
+                "bsc": {
+                    "tokens": [
+                        {"symbol": "USDT", "address": "0x55d398326f99059fF775485246999027B3197955", "decimals": 99}
+                    ]
+                },
+                "solana": {"receiver": "not base58 0OIl"},
+            },
+        }
+    )
+    text = "\n".join(problems)
+    assert "[chains.ethereum] rpc_urls: ftp://node.example.com… must be an http or https URL" in text
+    assert "secret-key" not in text
+    assert "[chains.ethereum] receiver: `0x123` is not an address" in text
+    assert '[chains.ethereum] finality: "finalized" or a number of confirmations' in text
+    assert "[chains.ethereum] gas: unknown key" in text
+    assert "[chains.bsc] tokens[0] decimals: must be a whole number 0–18, got 99" in text
+    assert "[chains.solana] receiver:" in text

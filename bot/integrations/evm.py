@@ -94,11 +94,12 @@ class EvmClient:
         )
 
     async def transfers_to(
-        self, token: str, receiver: str, sender: str | None, from_block: int, to_block: int
+        self, token: str, receiver: str, senders: list[str] | None, from_block: int, to_block: int
     ) -> list[tuple[str, Transfer]]:
-        """(tx hash, transfer) for every Transfer of `token` to `receiver` (from `sender`) in the block range."""
+        """(tx hash, transfer) for every Transfer of `token` to `receiver` in the block range, from any of
+        `senders` (one query for them all: a topic position matches any value of a list), or from anyone."""
         pad = lambda a: "0x" + a.lower().removeprefix("0x").rjust(64, "0")  # noqa: E731
-        topics: list[Any] = [TRANSFER_TOPIC, pad(sender) if sender else None, pad(receiver)]
+        topics: list[Any] = [TRANSFER_TOPIC, [pad(s) for s in senders] if senders else None, pad(receiver)]
         params: Any = {
             "address": AsyncWeb3.to_checksum_address(token),
             "fromBlock": from_block,

@@ -450,8 +450,8 @@ class PaymentWatch:
         receiver = self.verifier.chain_config(chain).receiver
         by_tx: dict[str, list[Transfer]] = {}
         for token in self.verifier.tokens(chain):
-            # One query per token for every bounty at once; the sender is matched here, not by the node.
-            for tx, transfer in await client.transfers_to(token.address, receiver, None, start, final):
+            # One query per token for every registered wallet at once (`from` is any of them).
+            for tx, transfer in await client.transfers_to(token.address, receiver, sorted(wallets), start, final):
                 by_tx.setdefault(tx, []).append(transfer)
         found = 0
         for tx, transfers in by_tx.items():
