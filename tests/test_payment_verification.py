@@ -427,3 +427,19 @@ async def test_the_recorded_mainnet_solana_transfer_with_a_new_token_account(sol
     )
     assert verdict.reason is Reason.PAID and verdict.amount == 1000  # created in the same tx: starts from 0
     assert verdict.matches[0].key == f"solana:{sig}:2"
+
+
+def test_settling_is_exact_across_decimals() -> None:
+    from bot.domain.payments import Match, Token, normalized, settle
+
+    usdc6 = Token("USDC", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6)
+    usdt18 = Token("USDT", "0x55d398326f99059fF775485246999027B3197955", 18)
+    owed = normalized(10_000 * 10**6, 6)
+    exact = settle((Match("k", usdt18, 10_000 * 10**18, "a", "b"),), owed)
+    assert exact.reason is Reason.PAID
+    one_wei_short = settle((Match("k", usdt18, 10_000 * 10**18 - 1, "a", "b"),), owed)
+    assert one_wei_short.reason is Reason.PARTIAL and "0.000000000000000001 is still owed" in one_wei_short.message
+    over = settle((Match("k", usdc6, 11_000 * 10**6, "a", "b"),), owed)
+    assert over.reason is Reason.OVERPAID and "1,000 more than owed" in over.message
+    two = settle((Match("a", usdc6, 4_000 * 10**6, "x", "y"), Match("b", usdc6, 6_000 * 10**6, "x", "y")), owed)
+    assert two.reason is Reason.PAID and two.amount == 10_000 * 10**6

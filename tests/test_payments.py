@@ -213,6 +213,11 @@ async def test_six_decimal_thinking_on_bsc_is_a_tiny_partial_payment(
     outcome = await people.exchange.run("pay submit", channel=channel, chain="bsc", tx=tx)
     assert "Received 0.00000001; 9,999.99999999 is still owed." in outcome.reply.text
     assert (await bounties.get(pay_bot.db.conn, 1)).state is State.AWAITING_PAYMENT  # type: ignore[union-attr]
+    # What is still owed, per token: exact on BSC, rounded up (never down) where 6 decimals cannot say it.
+    shown = (await people.exchange.run("pay instructions", channel=channel)).reply.text
+    assert "(9999999999990000000000 base units, 18 decimals)" in shown
+    assert "paid so far **0.00000001**, still owed **9,999.99999999**" in shown
+    assert "(10000000000 base units, 6 decimals)" in shown
     full = await pay(bsc_chain, payer, RECEIVER_BSC, 10_000 * 10**18 - 10_000 * USDC, "USDT")
     await bsc_chain.finalize()
     rest = await people.exchange.run("pay submit", channel=channel, chain="bsc", tx=full)

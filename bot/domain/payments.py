@@ -216,28 +216,42 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
     return Verdict(Reason.PAID, "ok", tuple(matches), final=True)
 
 
-def settle(verdict: Verdict, owed_before: int, decimals: int) -> Verdict:
-    """Turn a matching verdict into paid / partial / overpaid against what was still owed (base units)."""
-    if verdict.reason is not Reason.PAID:
-        return verdict
-    amount = verdict.amount
-    if amount < owed_before:
-        still = show(owed_before - amount, decimals)
+NORMAL_DECIMALS = 18  # every amount is compared after exact scaling to 18 decimals
+
+
+def normalized(amount: int, decimals: int) -> int:
+    """Base units scaled to 18 decimals, exactly (decimals are at most 18, enforced by the configuration)."""
+    return amount * 10 ** (NORMAL_DECIMALS - decimals)
+
+
+def show_usd(amount: int) -> str:
+    """An 18-decimal USD amount, exact, with cents always shown: 10,000.00, 9,999.99999999."""
+    text = show(amount, NORMAL_DECIMALS)
+    whole, _, cents = text.partition(".")
+    return f"{whole}.{cents.ljust(2, '0')}"
+
+
+def settle(matches: tuple[Match, ...], owed_before: int) -> Verdict:
+    """Paid, partial or overpaid: what counted `matches` do to a debt of `owed_before` (18-decimal units)."""
+    received = sum(normalized(m.amount, m.token.decimals) for m in matches)
+    decimals = matches[0].token.decimals
+    text = f"Received {show(sum(m.amount for m in matches), decimals)}"
+    if received < owed_before:
         return Verdict(
-            Reason.PARTIAL, f"Received {show(amount, decimals)}; {still} is still owed.", verdict.matches, final=True
-        )
-    if amount > owed_before:
-        extra = show(amount - owed_before, decimals)
-        return Verdict(
-            Reason.OVERPAID,
-            f"Received {show(amount, decimals)}: the fee is paid, and {extra} more than "
-            "owed; staff will refund the difference.",
-            verdict.matches,
+            Reason.PARTIAL,
+            f"{text}; {show(owed_before - received, NORMAL_DECIMALS)} is still owed.",
+            matches,
             final=True,
         )
-    return Verdict(
-        Reason.PAID, f"Received {show(amount, decimals)}: the fee is paid in full.", verdict.matches, final=True
-    )
+    if received > owed_before:
+        extra = show(received - owed_before, NORMAL_DECIMALS)
+        return Verdict(
+            Reason.OVERPAID,
+            f"{text}: the fee is paid, and {extra} more than owed; staff will refund the difference.",
+            matches,
+            final=True,
+        )
+    return Verdict(Reason.PAID, f"{text}: the fee is paid in full.", matches, final=True)
 
 
 # --- input validation ---------------------------------------------------------------------------

@@ -18,11 +18,10 @@ from bot.domain.models import (
     ReviewStatus,
     StatePeriod,
 )
-from bot.domain.payments import to_base_units
+from bot.domain.payments import NORMAL_DECIMALS, to_base_units
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
 from bot.store import audit, bounties, payments
-from bot.store.payments import NORMAL_DECIMALS
 
 MAX_NOTE = 300
 MAX_REASON = 500

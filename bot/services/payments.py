@@ -18,6 +18,7 @@ from bot.domain.errors import InvalidInput, NotAllowed, RuleViolation
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty, MemberRole
 from bot.domain.payments import (
+    NORMAL_DECIMALS,
     Chain,
     Match,
     Reason,
@@ -27,8 +28,10 @@ from bot.domain.payments import (
     checksum,
     evaluate,
     evm_address_problem,
+    normalized,
     settle,
     show,
+    show_usd,
     solana_address_problem,
     to_base_units,
     tx_problem,
@@ -39,7 +42,7 @@ from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
 from bot.services.verification import Verifier
 from bot.store import bounties, payments
-from bot.store.payments import NORMAL_DECIMALS, PaymentRow
+from bot.store.payments import PaymentRow
 
 PAYABLE = frozenset({State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT})
 ESCROW_DECIMALS = 2
@@ -59,8 +62,8 @@ class PayOption:
 @dataclass(frozen=True)
 class Instructions:
     bounty: Bounty
-    owed_usd: Decimal
-    paid_usd: Decimal
+    owed: int  # 18-decimal USD units
+    paid: int
     options: list[PayOption]
     reference: str
     escrow_url: str
@@ -71,12 +74,8 @@ class Instructions:
 class Recorded:
     verdict: Verdict
     bounty: Bounty
-    owed_usd: Decimal  # still owed after this payment
+    owed: int  # still owed after this payment, 18-decimal USD units
     funded: bool
-
-
-def usd(normalized: int) -> Decimal:
-    return Decimal(normalized).scaleb(-NORMAL_DECIMALS)
 
 
 def solana_pay_link(receiver: str, amount: int, decimals: int, mint: str, reference: str, bounty: Bounty) -> str:
@@ -117,7 +116,9 @@ class PaymentService:
         for chain in Chain:
             cfg = self.verifier.chain_config(chain)
             for token in cfg.tokens:
-                amount = owed // 10 ** (NORMAL_DECIMALS - token.decimals)
+                # Rounded up: paying the amount shown must always clear the debt.
+                unit = normalized(1, token.decimals)
+                amount = -(-owed // unit)
                 if chain is Chain.SOLANA:
                     link = solana_pay_link(cfg.receiver, amount, token.decimals, token.address, reference, bounty)
                 else:
@@ -128,8 +129,8 @@ class PaymentService:
                 )
         return Instructions(
             bounty,
-            usd(owed),
-            usd(paid),
+            owed,
+            paid,
             options,
             reference,
             self.ctx.config.payments.escrow_agreement_url,
@@ -203,13 +204,13 @@ class PaymentService:
             Reason.ALREADY_COUNTED,
             f"Transaction `{tx}` was already counted for bounty #{owner}; a transaction can fund one bounty only.",
         )
-        return Recorded(verdict, bounty, usd(owed), False)
+        return Recorded(verdict, bounty, owed, False)
 
     async def record(self, bounty: Bounty, verdict: Verdict, *, source: str, actor_id: int | None) -> Recorded:
         """Count the matching transfers of `verdict` for `bounty`, in one change."""
         if not verdict.matches:
             _, owed = await self.owed(bounty)
-            return Recorded(verdict, bounty, usd(owed), False)
+            return Recorded(verdict, bounty, owed, False)
         fresh: list[Match] = []
         for match in verdict.matches:
             existing = await payments.counted(self.ctx.conn, match.key)
@@ -227,7 +228,7 @@ class PaymentService:
                     final=True,
                 ),
                 bounty,
-                usd(owed),
+                owed,
                 False,
             )
         try:
@@ -276,10 +277,9 @@ class PaymentService:
                 sender=match.sender,
                 source=source,
             )
-        paid_now = sum(m.amount * 10 ** (NORMAL_DECIMALS - m.token.decimals) for m in fresh)
+        paid_now = sum(normalized(m.amount, m.token.decimals) for m in fresh)
         decimals = fresh[0].token.decimals
-        scale = 10 ** (NORMAL_DECIMALS - decimals)
-        verdict = settle(Verdict(Reason.PAID, "ok", tuple(fresh), final=True), owed_before // scale, decimals)
+        verdict = settle(tuple(fresh), owed_before)
         owed_after = max(0, owed_before - paid_now)
         amount_text = f"{show(sum(m.amount for m in fresh), decimals)} {fresh[0].token.symbol}"
         where = "by escrow" if chain == "escrow" else f"on {Chain(chain).label}"
@@ -306,7 +306,7 @@ class PaymentService:
             )
         else:
             if paid_now > owed_before:
-                excess = (paid_now - owed_before) // scale
+                excess = (paid_now - owed_before) // normalized(1, decimals)  # in the token's base units
                 await payments.flag_refund(ch.tx, bounty.id, fresh[-1].key, "overpaid", excess, ch.now)
                 await ch.send(
                     f"refund:{fresh[-1].key}",
@@ -331,7 +331,7 @@ class PaymentService:
                 funded = True
                 await ch.send(f"bounty:{bounty.id}:github_issue", "github.bounty_issue", bounty_id=bounty.id)
             message = f"Payment received: {amount_text} {where}. " + (
-                "The fee is paid in full." if owed_after == 0 else f"Still owed: {usd(owed_after):,.2f} USD."
+                "The fee is paid in full." if owed_after == 0 else f"Still owed: {show_usd(owed_after)} USD."
             )
             await ch.send(
                 f"bounty:{bounty.id}:payment:{fresh[0].key}",
@@ -341,7 +341,7 @@ class PaymentService:
                     title="Payment received", description=message, tone="ok" if owed_after == 0 else "info"
                 ).to_payload(),
             )
-        return Recorded(verdict, current, usd(owed_after), funded)
+        return Recorded(verdict, current, owed_after, funded)
 
     # --- escrow ------------------------------------------------------------------------------------
 

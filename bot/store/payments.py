@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-NORMAL_DECIMALS = 18  # every amount is compared after scaling to 18 decimals, exactly (integers only)
+from bot.domain.payments import normalized
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class PaymentRow:
 
     @property
     def normalized(self) -> int:
-        return self.amount * 10 ** (NORMAL_DECIMALS - self.decimals)
+        return normalized(self.amount, self.decimals)
 
 
 @dataclass(frozen=True)

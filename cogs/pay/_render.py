@@ -8,7 +8,7 @@ import discord
 import segno
 
 from bot.domain.notices import COLORS
-from bot.domain.payments import Chain, Reason, show
+from bot.domain.payments import Chain, Reason, show, show_usd
 from bot.services.payments import Instructions, Recorded
 
 _TONE = {
@@ -31,8 +31,8 @@ def instructions_message(found: Instructions) -> tuple[list[discord.Embed], list
     summary = discord.Embed(
         title=f"Paying for bounty #{b.id} · {b.exchange}",
         description=(
-            f"Fee **{b.fee_usd:,} USD**, paid so far **{found.paid_usd:,.2f}**, still owed "
-            f"**{found.owed_usd:,.2f}** in USDC or USDT. Amounts are exact: send them as shown."
+            f"Fee **{b.fee_usd:,} USD**, paid so far **{show_usd(found.paid)}**, still owed "
+            f"**{show_usd(found.owed)}** in USDC or USDT. Amounts are exact: send them as shown."
         ),
         colour=COLORS["info"],
     )
@@ -81,6 +81,6 @@ def verdict_embed(recorded: Recorded) -> discord.Embed:
     if recorded.funded:
         embed.add_field(name="Bounty funded", value=f"Bounty #{recorded.bounty.id} is now funded. Thank you!")
     elif verdict.reason in (Reason.PAID, Reason.PARTIAL):
-        embed.add_field(name="Still owed", value=f"{recorded.owed_usd:,.2f} USD")
+        embed.add_field(name="Still owed", value=f"{show_usd(recorded.owed)} USD")
     embed.set_footer(text=f"reason: {verdict.reason.value}")
     return embed
