@@ -16,9 +16,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import DiscordDelivery
 from bot.integrations.discord import DiscordAdapter
+from bot.integrations.github import GitHubClient, Pacer
+from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
+from bot.services.github_events import GitHubEvents
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
 from bot.services.payments import PaymentService, PaymentWatch
@@ -26,6 +29,7 @@ from bot.services.verification import ChainClients, Verifier
 from bot.store.db import Database, open_database
 from bot.timers import Timers
 from bot.tree import BountyTree
+from bot.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,8 @@ class BountyBot(commands.Bot):
         self.started = asyncio.Event()
         self._started_once = False
         self._watch_task: asyncio.Task[None] | None = None
+        self._poll_task: asyncio.Task[None] | None = None
+        self.webhook: WebhookReceiver | None = None
 
     async def setup_hook(self) -> None:
         self.db = await open_database(self.config.database_path)
@@ -87,6 +93,9 @@ class BountyBot(commands.Bot):
         bounty_service = BountyService(ctx)
         payment_service = PaymentService(ctx, Verifier(self.config, self.chain_clients), bounty_service)
         self.watch = PaymentWatch(payment_service)
+        self.github_client = await self._github_client()
+        GitHubMirror(self.github_client, self.changes, self.config).register(self.outbox)
+        self.github_events = GitHubEvents(ctx)
         self.services = Services(intake=IntakeService(ctx), bounties=bounty_service, payments=payment_service)
 
         async def overrun(ch, timer):
@@ -123,8 +132,49 @@ class BountyBot(commands.Bot):
         await self.timers.start()
         self.outbox.start()
         self._watch_task = asyncio.create_task(self._watch_payments(), name="payment-watch")
+        await self._start_github_listening()
         self.started.set()
         log.info("BountyBot ready in guild %s as %s", d.guild_id, self.user)
+
+    async def _github_client(self) -> GitHubClient | None:
+        if not self.config.github_token:
+            log.warning("GITHUB_TOKEN is not set: GitHub writes wait in the outbox until it is")
+            return None
+        gh = self.config.github
+        pacer = Pacer(gh.content_writes_per_minute, gh.requests_per_hour)
+        # PyGithub is synchronous: even building its client stays off the event loop.
+        return await asyncio.to_thread(
+            GitHubClient,
+            self.config.github_token.get(),
+            gh.repository,
+            base_url=gh.api_base_url,
+            graphql_url=gh.graphql_url,
+            pacer=pacer,
+        )
+
+    async def _start_github_listening(self) -> None:
+        """A webhook receiver when configured, else the polling fallback (conditional requests)."""
+        gh = self.config.github
+        if gh.webhook_port and self.config.github_webhook_secret:
+            self.webhook = WebhookReceiver(
+                self.config.github_webhook_secret.get(),
+                self.github_events,
+                host=gh.webhook_host,
+                port=gh.webhook_port,
+                path=gh.webhook_path,
+            )
+            await self.webhook.start()
+        elif self.github_client is not None:
+            self._poll_task = asyncio.create_task(self._poll_github(), name="github-poll")
+
+    async def _poll_github(self) -> None:
+        assert self.github_client is not None
+        while True:
+            try:
+                await self.github_events.poll_once(self.github_client, self.config.github.api_base_url)
+            except Exception:
+                log.exception("GitHub poll failed; trying again next interval")
+            await asyncio.sleep(self.config.github.poll_interval_seconds)
 
     async def _watch_payments(self) -> None:
         """Look for payments every configured interval (30 s by default), so nobody has to submit them."""
@@ -138,8 +188,14 @@ class BountyBot(commands.Bot):
             await asyncio.sleep(self.config.payments.watch_interval_seconds)
 
     async def close(self) -> None:
-        if self._watch_task is not None:
-            self._watch_task.cancel()
+        for task in (self._watch_task, self._poll_task):
+            if task is not None:
+                task.cancel()
+        if self.webhook is not None:
+            await self.webhook.stop()
+        if getattr(self, "github_client", None) is not None:
+            assert self.github_client is not None
+            await self.github_client.close()
         if hasattr(self, "chain_clients"):
             await self.chain_clients.close()
         if hasattr(self, "outbox"):

@@ -149,6 +149,23 @@ class PaymentsConfig:
 
 
 @dataclass(frozen=True)
+class GitHubConfig:
+    repository: str = "hummingbot/hummingbot"
+    api_base_url: str = "https://api.github.com"
+    graphql_url: str = "https://api.github.com/graphql"
+    project_owner: str = "hummingbot"  # the organisation that owns the Bounties Board
+    project_number: int = 7
+    labels: tuple[str, ...] = ("bounty", "new connector")
+    developer_portion: str = "TBA"
+    content_writes_per_minute: int = 80  # GitHub's documented secondary limit for content creation
+    requests_per_hour: int = 5000
+    poll_interval_seconds: float = 300.0  # the fallback when no webhook is configured
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 0  # 0: no webhook receiver
+    webhook_path: str = "/github/webhook"
+
+
+@dataclass(frozen=True)
 class Config:
     discord: DiscordConfig
     database_path: Path = Path("bountybot.db")
@@ -161,12 +178,15 @@ class Config:
     discord_token: Secret = field(default_factory=lambda: Secret(""))
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     chains: Mapping[str, ChainConfig] = field(default_factory=dict)
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    github_token: Secret = field(default_factory=lambda: Secret(""))
+    github_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
 
     @property
     def secrets(self) -> list[str]:
         """Every secret value in use, for the log filter."""
         rpc = [url for chain in self.chains.values() for url in chain.rpc_urls]
-        return [s.get() for s in (self.discord_token, *rpc) if s]
+        return [s.get() for s in (self.discord_token, self.github_token, self.github_webhook_secret, *rpc) if s]
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -186,6 +206,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "logging": ("level",),
     "payments": tuple(PaymentsConfig.__dataclass_fields__),
     "chains": tuple(DEFAULT_CHAINS),
+    "github": tuple(GitHubConfig.__dataclass_fields__),
 }
 _CHAIN_KEYS = ("chain_id", "rpc_urls", "receiver", "tokens", "finality", "seconds_per_block")
 
@@ -347,6 +368,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
     if payments.watch_interval_seconds <= 0:
         r.problems.append("[payments] watch_interval_seconds: must be greater than 0")
     chains = _parse_chains(r, env)
+    github = _parse_github(r)
 
     if r.problems:
         raise ConfigError(r.problems)
@@ -362,6 +384,42 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         discord_token=Secret(env.get("DISCORD_TOKEN", "")),
         payments=payments,
         chains=chains,
+        github=github,
+        github_token=Secret(env.get("GITHUB_TOKEN", "")),
+        github_webhook_secret=Secret(env.get("GITHUB_WEBHOOK_SECRET", "")),
+    )
+
+
+def _parse_github(r: _Reader) -> GitHubConfig:
+    g = r.section("github")
+    d = GitHubConfig()
+    repository = r.get("github", g, "repository", str, d.repository)
+    if not re.match(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", repository):
+        r.problems.append(f"[github] repository: {repository!r} must be owner/name, like hummingbot/hummingbot")
+    labels = g.get("labels", list(d.labels))
+    if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+        r.problems.append("[github] labels: must be a list of label names")
+        labels = list(d.labels)
+    path = r.get("github", g, "webhook_path", str, d.webhook_path)
+    if not path.startswith("/"):
+        r.problems.append(f"[github] webhook_path: {path!r} must start with /")
+    port = r.get("github", g, "webhook_port", int, d.webhook_port)
+    if not 0 <= port <= 65535:
+        r.problems.append(f"[github] webhook_port: must be 0 (off) to 65535, got {port}")
+    return GitHubConfig(
+        repository=repository,
+        api_base_url=r.url("github", g, "api_base_url", d.api_base_url, ("http", "https")),
+        graphql_url=r.url("github", g, "graphql_url", d.graphql_url, ("http", "https")),
+        project_owner=r.get("github", g, "project_owner", str, d.project_owner),
+        project_number=r.positive("github", g, "project_number", d.project_number),
+        labels=tuple(labels),
+        developer_portion=r.get("github", g, "developer_portion", str, d.developer_portion),
+        content_writes_per_minute=r.positive("github", g, "content_writes_per_minute", d.content_writes_per_minute),
+        requests_per_hour=r.positive("github", g, "requests_per_hour", d.requests_per_hour),
+        poll_interval_seconds=r.get("github", g, "poll_interval_seconds", float, d.poll_interval_seconds),
+        webhook_host=r.get("github", g, "webhook_host", str, d.webhook_host),
+        webhook_port=port,
+        webhook_path=path,
     )
 
 

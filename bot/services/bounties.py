@@ -141,7 +141,6 @@ class BountyService:
                 paid = sum(r.normalized for r in await payments.for_bounty(ch.tx, bounty.id))
                 if paid >= to_base_units(current.fee_usd, NORMAL_DECIMALS):
                     await move(State.FUNDED, "The fee was already paid in full.")
-                    await ch.send(f"bounty:{bounty.id}:github_issue", "github.bounty_issue", bounty_id=bounty.id)
             elif status is ReviewStatus.MISSING and current.state is State.AWAITING_PAYMENT:
                 await move(State.REVIEW, f"{item.label} is missing: {note}")
             if status is ReviewStatus.MISSING:

@@ -15,6 +15,8 @@ from bot.store import bounties
 from bot.store.timers import TimerRow
 
 PHASE_OVERRUN = "phase_overrun"
+# Before funding a bounty is private: nothing about it goes to GitHub.
+UNPUBLISHED = frozenset({State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT})
 
 
 def subject(bounty_id: int) -> str:
@@ -60,6 +62,18 @@ async def transition(
     marker = ch.audit_ids[-1]
     await ch.send(f"bounty:{bounty.id}:state:{marker}", "bounty.post", bounty_id=bounty.id, notice=notice)
     await ch.send(f"staff:state:{marker}", "staff.post", notice=notice)
+    if target is State.FUNDED:
+        # Day 7: the public issue and the Bounties Board entry (delivered by the GitHub mirror).
+        await ch.send(f"bounty:{bounty.id}:github_issue", "github.bounty_issue", bounty_id=bounty.id)
+    elif bounty.state not in UNPUBLISHED:
+        await ch.send(
+            f"bounty:{bounty.id}:github_phase:{marker}",
+            "github.phase",
+            bounty_id=bounty.id,
+            old=bounty.state.value,
+            new=target.value,
+            marker=marker,
+        )
     return updated
 
 

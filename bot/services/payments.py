@@ -329,7 +329,6 @@ class PaymentService:
                     reason=f"Fee paid: {amount_text} {where}.",
                 )
                 funded = True
-                await ch.send(f"bounty:{bounty.id}:github_issue", "github.bounty_issue", bounty_id=bounty.id)
             message = f"Payment received: {amount_text} {where}. " + (
                 "The fee is paid in full." if owed_after == 0 else f"Still owed: {show_usd(owed_after)} USD."
             )

@@ -1,0 +1,305 @@
+"""GitHub: issues, labels and comments through PyGithub (run off the event loop), the Projects board through
+the GraphQL API with httpx. Typed results; rate limits and outages become typed errors; no bounty rules.
+
+PyGithub is built with `retry=None` (its own retry re-sends POSTs, so one lost response would make two
+issues) and without its sleeps between requests; pacing is :class:`Pacer`'s job, and retrying the outbox's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from github import Auth, Github, GithubException
+from requests import exceptions as requests_errors
+
+T = TypeVar("T")
+
+
+class GitHubError(Exception):
+    pass
+
+
+class GitHubRateLimited(GitHubError):
+    """GitHub asked us to wait (429, a secondary-limit 403, or the hourly quota used up)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GitHubUnavailable(GitHubError):
+    """A 5xx, a timeout or a dropped connection: the write may or may not have happened."""
+
+
+class GitHubRejected(GitHubError):
+    """GitHub refused the request itself (401, 404, 422 …); retrying will not help."""
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    number: int
+    url: str  # html_url
+    node_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Board:
+    project_id: str
+    status_field_id: str
+    options: dict[str, str]  # status name -> option id
+
+
+class Pacer:
+    """Keeps under GitHub's documented limits so that no request is refused: at most `writes_per_minute`
+    content-creating requests in any 60 s, at most `per_hour` requests in any hour, and nothing at all
+    before a `Retry-After` or quota reset GitHub announced. Clock and sleep are injectable."""
+
+    def __init__(
+        self,
+        writes_per_minute: int,
+        per_hour: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.writes_per_minute = writes_per_minute
+        self.per_hour = per_hour
+        self.clock = clock
+        self.sleep = sleep
+        self.writes: deque[float] = deque()
+        self.requests: deque[float] = deque()
+        self.not_before = 0.0
+        self._lock = asyncio.Lock()
+
+    def hold_until(self, moment: float) -> None:
+        self.not_before = max(self.not_before, moment)
+
+    async def wait(self, write: bool) -> None:
+        async with self._lock:
+            while True:
+                now = self.clock()
+                while self.writes and now - self.writes[0] >= 60:
+                    self.writes.popleft()
+                while self.requests and now - self.requests[0] >= 3600:
+                    self.requests.popleft()
+                delay = self.not_before - now
+                if write and len(self.writes) >= self.writes_per_minute:
+                    delay = max(delay, 60 - (now - self.writes[0]))
+                if len(self.requests) >= self.per_hour:
+                    delay = max(delay, 3600 - (now - self.requests[0]))
+                if delay <= 0:
+                    break
+                await self.sleep(delay)
+            self.requests.append(now)
+            if write:
+                self.writes.append(now)
+
+
+def _retry_after(headers: dict[str, str], now_epoch: float) -> float | None:
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    if "retry-after" in lowered:
+        return float(lowered["retry-after"])
+    if lowered.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in lowered:
+        return max(1.0, float(lowered["x-ratelimit-reset"]) - now_epoch)
+    return None
+
+
+class GitHubClient:
+    def __init__(
+        self, token: str, repository: str, *, base_url: str, graphql_url: str, pacer: Pacer, timeout: float = 15.0
+    ) -> None:
+        self.repository = repository
+        self.pacer = pacer
+        self.graphql_url = graphql_url
+        self.token = token
+        self.gh = Github(
+            auth=Auth.Token(token),
+            base_url=base_url,
+            retry=None,
+            timeout=int(timeout),
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+        self.repo = self.gh.get_repo(repository, lazy=True)
+        self.http = httpx.AsyncClient(timeout=timeout, headers={"Authorization": f"Bearer {token}"})
+        self.requests = 0
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await asyncio.to_thread(self.gh.close)
+
+    def _classify(self, exc: GithubException) -> GitHubError:
+        wait = _retry_after(dict(exc.headers or {}), time.time())
+        message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else str(exc.data)
+        if exc.status == 429 or (exc.status == 403 and (wait is not None or "rate limit" in message.lower())):
+            return GitHubRateLimited(f"GitHub rate limit ({exc.status}): {message}", wait or 60.0)
+        if exc.status >= 500:
+            return GitHubUnavailable(f"GitHub answered {exc.status}")
+        return GitHubRejected(f"GitHub refused ({exc.status}): {message}")
+
+    async def _rest(self, fn: Callable[[], T], *, write: bool) -> T:
+        await self.pacer.wait(write)
+        self.requests += 1
+        try:
+            return await asyncio.to_thread(fn)
+        except GithubException as exc:
+            error = self._classify(exc)
+            if isinstance(error, GitHubRateLimited):
+                self.pacer.hold_until(self.pacer.clock() + error.retry_after)
+            raise error from exc
+        except (requests_errors.ConnectionError, requests_errors.Timeout, requests_errors.ChunkedEncodingError) as exc:
+            raise GitHubUnavailable(f"GitHub unreachable: {type(exc).__name__}") from exc
+
+    # --- issues --------------------------------------------------------------------------------
+
+    async def ensure_labels(self, names: tuple[str, ...], colors: dict[str, str] | None = None) -> None:
+        for name in names:
+            try:
+                await self._rest(lambda n=name: self.repo.get_label(n), write=False)  # type: ignore[misc]
+            except GitHubRejected:
+                color = (colors or {}).get(name, "5319e7")
+                try:
+                    await self._rest(lambda n=name, c=color: self.repo.create_label(n, c), write=True)  # type: ignore[misc]
+                except GitHubRejected as exc:
+                    if "already_exists" not in str(exc) and "422" not in str(exc):
+                        raise
+
+    async def find_marked_issue(self, marker: str, newest: int = 100) -> IssueRef | None:
+        """The issue whose body holds `marker`, among the newest ones (search trails writes; listing does not)."""
+
+        def scan() -> IssueRef | None:
+            issues = self.repo.get_issues(state="all", sort="created", direction="desc")
+            issue: Any
+            for issue in issues[:newest]:
+                if issue.body and marker in issue.body:
+                    return IssueRef(issue.number, issue.html_url, issue.node_id, issue.body)
+            return None
+
+        return await self._rest(scan, write=False)
+
+    async def create_issue(self, title: str, body: str, labels: tuple[str, ...]) -> IssueRef:
+        issue = await self._rest(
+            lambda: self.repo.create_issue(title=title, body=body, labels=list(labels)), write=True
+        )
+        return IssueRef(issue.number, issue.html_url, issue.node_id, issue.body or "")
+
+    async def comment(self, number: int, body: str) -> int:
+        issue = await self._rest(lambda: self.repo.get_issue(number), write=False)
+        created = await self._rest(lambda: issue.create_comment(body), write=True)
+        return int(created.id)
+
+    async def add_labels(self, number: int, labels: tuple[str, ...]) -> None:
+        issue = await self._rest(lambda: self.repo.get_issue(number), write=False)
+        await self._rest(lambda: issue.add_to_labels(*labels), write=True)
+
+    async def set_body(self, number: int, body: str) -> None:
+        issue = await self._rest(lambda: self.repo.get_issue(number), write=False)
+        await self._rest(lambda: issue.edit(body=body), write=True)
+
+    # --- the Projects board (GraphQL) ------------------------------------------------------------
+
+    async def graphql(self, query: str, variables: dict[str, Any], *, write: bool) -> dict[str, Any]:
+        await self.pacer.wait(write)
+        self.requests += 1
+        try:
+            response = await self.http.post(self.graphql_url, json={"query": query, "variables": variables})
+        except httpx.HTTPError as exc:
+            raise GitHubUnavailable(f"GitHub GraphQL unreachable: {type(exc).__name__}") from exc
+        wait = _retry_after(dict(response.headers), time.time())
+        if response.status_code == 429 or (response.status_code == 403 and wait is not None):
+            self.pacer.hold_until(self.pacer.clock() + (wait or 60.0))
+            raise GitHubRateLimited(f"GitHub GraphQL rate limit ({response.status_code})", wait or 60.0)
+        if response.status_code >= 500:
+            raise GitHubUnavailable(f"GitHub GraphQL answered {response.status_code}")
+        payload = response.json()
+        if response.status_code >= 400 or payload.get("errors"):
+            raise GitHubRejected(f"GitHub GraphQL refused: {payload.get('errors') or response.status_code}")
+        return dict(payload["data"])
+
+    async def board(self, owner: str, number: int) -> Board:
+        data = await self.graphql(
+            "query($owner: String!, $number: Int!) { organization(login: $owner) { projectV2(number: $number) {"
+            ' id field(name: "Status") { ... on ProjectV2SingleSelectField { id options { id name } } } } } }',
+            {"owner": owner, "number": number},
+            write=False,
+        )
+        project = data["organization"]["projectV2"]
+        field = project["field"]
+        return Board(project["id"], field["id"], {o["name"]: o["id"] for o in field["options"]})
+
+    async def add_to_board(self, board: Board, content_node_id: str) -> str:
+        data = await self.graphql(
+            "mutation($project: ID!, $content: ID!) { addProjectV2ItemById(input: {projectId: $project,"
+            " contentId: $content}) { item { id } } }",
+            {"project": board.project_id, "content": content_node_id},
+            write=True,
+        )
+        return str(data["addProjectV2ItemById"]["item"]["id"])
+
+    async def set_status(self, board: Board, item_id: str, status: str) -> None:
+        option = board.options.get(status)
+        if option is None:
+            raise GitHubRejected(f"the board has no Status option {status!r} (it has {sorted(board.options)})")
+        await self.graphql(
+            "mutation($project: ID!, $item: ID!, $field: ID!, $option: String!) { updateProjectV2ItemFieldValue("
+            "input: {projectId: $project, itemId: $item, fieldId: $field, value: {singleSelectOptionId: $option}})"
+            " { projectV2Item { id } } }",
+            {"project": board.project_id, "item": item_id, "field": board.status_field_id, "option": option},
+            write=True,
+        )
+
+
+@dataclass(frozen=True)
+class PullRequestInfo:
+    number: int
+    title: str
+    body: str
+    author: str
+    open: bool
+    merged: bool
+
+
+def pull_request_from(issue: dict[str, Any]) -> PullRequestInfo | None:
+    """A pull request as it appears in an issues listing or a webhook; None for a plain issue."""
+    pr = issue.get("pull_request")
+    if pr is None:
+        return None
+    merged = bool(pr.get("merged_at") or issue.get("merged"))
+    return PullRequestInfo(
+        int(issue["number"]),
+        str(issue.get("title") or ""),
+        str(issue.get("body") or ""),
+        str((issue.get("user") or {}).get("login", "")),
+        issue.get("state") == "open",
+        merged,
+    )
+
+
+async def changed_pull_requests(
+    client: GitHubClient, base_url: str, etag: str | None
+) -> tuple[str | None, list[PullRequestInfo]] | None:
+    """Recently updated pull requests, with a conditional request: None when nothing changed (304)."""
+    await client.pacer.wait(False)
+    client.requests += 1
+    headers = {"If-None-Match": etag} if etag else {}
+    try:
+        response = await client.http.get(
+            f"{base_url}/repos/{client.repository}/issues",
+            params={"state": "all", "sort": "updated", "direction": "desc", "per_page": "50"},
+            headers=headers,
+        )
+    except httpx.HTTPError as exc:
+        raise GitHubUnavailable(f"GitHub unreachable: {type(exc).__name__}") from exc
+    if response.status_code == 304:
+        return None
+    if response.status_code >= 400:
+        raise GitHubUnavailable(f"GitHub answered {response.status_code} to the poll")
+    found = [pr for issue in response.json() if (pr := pull_request_from(issue)) is not None]
+    return response.headers.get("ETag"), found

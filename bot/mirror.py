@@ -1,0 +1,134 @@
+"""Outbox handlers for GitHub: the bounty issue, the Bounties Board item and its Status, phase labels and
+comments. Only these are mirrored; a private channel's chat never is.
+
+Every write is idempotent: the issue is looked up by its hidden marker before it is created (so a lost
+response never makes a second issue), adding to the board returns the existing item, labels are sets, and
+each comment is queued once under its own key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.changes import Changes
+from bot.config import Config
+from bot.domain import github_text, notices
+from bot.domain.lifecycle import State
+from bot.integrations.github import Board, GitHubClient, GitHubRateLimited, GitHubRejected
+from bot.outbox import Outbox, PermanentFailure, RetryLater
+from bot.store import bounties
+from bot.store import github as store
+
+log = logging.getLogger(__name__)
+Payload = dict[str, Any]
+PHASE_LABEL = "phase: "
+
+
+class GitHubMirror:
+    def __init__(self, client: GitHubClient | None, changes: Changes, config: Config) -> None:
+        self.client = client
+        self.changes = changes
+        self.config = config
+        self._board: Board | None = None
+
+    def register(self, outbox: Outbox) -> None:
+        handlers: dict[str, Callable[[Payload], Awaitable[Payload]]] = {
+            "github.bounty_issue": self.bounty_issue,
+            "github.board": self.board_status,
+            "github.phase": self.phase,
+        }
+        for kind, handler in handlers.items():
+            outbox.register(kind, self._guarded(handler))
+
+    def _guarded(self, handler: Callable[[Payload], Awaitable[Payload]]) -> Callable[[Payload], Awaitable[Payload]]:
+        async def run(payload: Payload) -> Payload:
+            if self.client is None:
+                raise RetryLater("the GitHub mirror is not configured (no GITHUB_TOKEN)", after=3600)
+            try:
+                return await handler(payload)
+            except GitHubRateLimited as exc:
+                raise RetryLater(str(exc), after=exc.retry_after) from exc  # honour Retry-After exactly
+            except GitHubRejected as exc:
+                raise PermanentFailure(str(exc)) from exc
+
+        return run
+
+    async def _client(self) -> GitHubClient:
+        assert self.client is not None
+        return self.client
+
+    async def bounty_issue(self, payload: Payload) -> Payload:
+        client = await self._client()
+        bounty_id = int(payload["bounty_id"])
+        conn = self.changes.db.conn
+        existing = await store.issue_for(conn, bounty_id)
+        if existing is not None:
+            return {"number": existing.number, "url": existing.url}
+        bounty = await bounties.get(conn, bounty_id)
+        if bounty is None:
+            raise PermanentFailure(f"bounty {bounty_id} does not exist")
+        marker = github_text.marker(bounty_id)
+        # Look before creating: a previous attempt's response may have been lost after GitHub made the issue.
+        issue = await client.find_marked_issue(marker)
+        if issue is None:
+            await client.ensure_labels(self.config.github.labels)
+            review = await bounties.review(conn, bounty_id)
+            body = github_text.issue_body(bounty, review, developer_portion=self.config.github.developer_portion)
+            issue = await client.create_issue(github_text.issue_title(bounty), body, self.config.github.labels)
+        async with self.changes.begin() as ch:
+            await store.save_issue(ch.tx, bounty_id, issue.number, issue.url, issue.node_id, ch.now)
+            await ch.audit(
+                "github_issue_created", actor_id=None, bounty_id=bounty_id, number=issue.number, url=issue.url
+            )
+            await ch.send(
+                f"bounty:{bounty_id}:github_link",
+                "bounty.post",
+                bounty_id=bounty_id,
+                notice=notices.Notice(
+                    title="Your bounty is public on GitHub",
+                    description=f"{issue.url}\nIt is on the Bounties Board; developer selection begins.",
+                    tone="ok",
+                ).to_payload(),
+            )
+            await ch.send(f"bounty:{bounty_id}:board", "github.board", bounty_id=bounty_id)
+        return {"number": issue.number, "url": issue.url}
+
+    async def _the_board(self, client: GitHubClient) -> Board:
+        if self._board is None:
+            gh = self.config.github
+            self._board = await client.board(gh.project_owner, gh.project_number)
+        return self._board
+
+    async def board_status(self, payload: Payload) -> Payload:
+        client = await self._client()
+        bounty_id = int(payload["bounty_id"])
+        conn = self.changes.db.conn
+        row = await store.issue_for(conn, bounty_id)
+        bounty = await bounties.get(conn, bounty_id)
+        if row is None or bounty is None:
+            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        status = github_text.BOARD_STATUS.get(bounty.state)
+        if status is None:
+            return {"skipped": bounty.state.value}
+        board = await self._the_board(client)
+        item_id = row.project_item_id or await client.add_to_board(board, row.node_id)
+        if row.board_status != status:
+            await client.set_status(board, item_id, status)
+        async with self.changes.begin() as ch:
+            await store.set_board(ch.tx, bounty_id, item_id, status)
+        return {"item": item_id, "status": status}
+
+    async def phase(self, payload: Payload) -> Payload:
+        client = await self._client()
+        bounty_id = int(payload["bounty_id"])
+        row = await store.issue_for(self.changes.db.conn, bounty_id)
+        if row is None:
+            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        old, new = State(str(payload["old"])), State(str(payload["new"]))
+        await client.add_labels(row.number, (PHASE_LABEL + new.label,))
+        comment_id = await client.comment(row.number, github_text.phase_comment(old, new, ""))
+        async with self.changes.begin() as ch:
+            await ch.send(f"bounty:{bounty_id}:board:{payload['marker']}", "github.board", bounty_id=bounty_id)
+        return {"comment": comment_id}

@@ -1,0 +1,569 @@
+"""A stand-in for GitHub on 127.0.0.1: the REST endpoints the mirror uses and the Projects GraphQL mutations.
+
+REST requests and responses are validated against GitHub's official OpenAPI description (npm
+`@octokit/openapi`, `generated/api.github.com.json`, cut down to the operations served here with every
+schema they reference). GraphQL is executed by graphql-core against a schema of the Projects types used.
+It enforces GitHub's documented limits (80 content-creating requests a minute, 5,000 requests an hour; the
+clock is injectable so a benchmark can run an hour in seconds) and can lose a response after doing the work,
+answer 429 or a secondary-limit 403 with Retry-After, or fail with 5xx for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "tools" / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+OPERATIONS = {
+    ("/repos/{owner}/{repo}/labels", "post"),
+    ("/repos/{owner}/{repo}/labels/{name}", "get"),
+    ("/repos/{owner}/{repo}/issues", "get"),
+    ("/repos/{owner}/{repo}/issues", "post"),
+    ("/repos/{owner}/{repo}/issues/{issue_number}", "get"),
+    ("/repos/{owner}/{repo}/issues/{issue_number}", "patch"),
+    ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
+    ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
+}
+CONTENT_CREATING = re.compile(r"^/repos/[^/]+/[^/]+/(issues|labels|issues/\d+/comments|issues/\d+/labels)$")
+GRAPHQL_SCHEMA = """
+type Query { organization(login: String!): Organization }
+type Mutation {
+  addProjectV2ItemById(input: AddProjectV2ItemByIdInput!): AddProjectV2ItemByIdPayload
+  updateProjectV2ItemFieldValue(input: UpdateProjectV2ItemFieldValueInput!): UpdateProjectV2ItemFieldValuePayload
+}
+type Organization { login: String! projectV2(number: Int!): ProjectV2 }
+type ProjectV2 { id: ID! number: Int! title: String! field(name: String!): ProjectV2FieldConfiguration }
+union ProjectV2FieldConfiguration = ProjectV2SingleSelectField | ProjectV2Field
+type ProjectV2Field { id: ID! name: String! }
+type ProjectV2SingleSelectField { id: ID! name: String! options: [ProjectV2SingleSelectFieldOption!]! }
+type ProjectV2SingleSelectFieldOption { id: String! name: String! }
+type ProjectV2Item { id: ID! }
+input AddProjectV2ItemByIdInput { projectId: ID! contentId: ID! clientMutationId: String }
+type AddProjectV2ItemByIdPayload { item: ProjectV2Item }
+input ProjectV2FieldValue { singleSelectOptionId: String text: String number: Float date: String iterationId: String }
+input UpdateProjectV2ItemFieldValueInput {
+  projectId: ID! itemId: ID! fieldId: ID! value: ProjectV2FieldValue! clientMutationId: String
+}
+type UpdateProjectV2ItemFieldValuePayload { projectV2Item: ProjectV2Item }
+"""
+
+
+@functools.cache
+def _validator() -> Any:
+    """The official description cut to the operations served here, with every component they reference."""
+    from openapi_core import OpenAPI
+
+    full = json.loads(SPEC.read_text())
+    keep_paths: dict[str, Any] = {}
+    for path, method in OPERATIONS:
+        item = keep_paths.setdefault(path, {k: v for k, v in full["paths"][path].items() if k == "parameters"})
+        item[method] = full["paths"][path][method]
+    needed: set[tuple[str, str]] = set()
+    todo: list[Any] = [keep_paths]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                _, _, section, name = ref.split("/", 3)
+                if (section, name) not in needed:
+                    needed.add((section, name))
+                    todo.append(full["components"][section][name])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    components: dict[str, dict[str, Any]] = {}
+    for section, name in needed:
+        components.setdefault(section, {})[name] = full["components"][section][name]
+    spec = {
+        "openapi": full["openapi"],
+        "info": full["info"],
+        "servers": full["servers"],
+        "paths": keep_paths,
+        "components": components,
+    }
+    return OpenAPI.from_dict(spec)
+
+
+def available() -> bool:
+    return SPEC.exists()
+
+
+@dataclass
+class _Req:
+    method: str
+    path: str
+    body: bytes | None
+    content_type: str
+    query: Any
+    headers: Any
+    host_url: str = "https://api.github.com"
+
+    def __post_init__(self) -> None:
+        from multidict import MultiDict
+        from openapi_core.datatypes import RequestParameters
+
+        self.parameters = RequestParameters(query=self.query, header=self.headers, cookie=MultiDict())
+
+
+@dataclass
+class _Resp:
+    status_code: int
+    data: bytes
+    content_type: str
+    headers: Any
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int  # 0: do the work, then drop the connection without answering
+    remaining: int
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+class GitHubSandbox:
+    def __init__(
+        self,
+        *,
+        token: str = "sandbox-github-token",
+        login: str = "bountybot",
+        clock: Callable[[], float] = time.monotonic,
+        validate: bool = True,
+        writes_per_minute: int = 80,
+        requests_per_hour: int = 5000,
+    ) -> None:
+        self.token = token
+        self.login = login
+        self.clock = clock
+        self.validate = validate and available()
+        self.writes_per_minute = writes_per_minute
+        self.requests_per_hour = requests_per_hour
+        self.violations: list[str] = []
+        self.faults: list[Fault] = []
+        self.refused: list[tuple[str, str, int]] = []  # requests refused for rate limits
+        self.log: list[tuple[str, str, int]] = []
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.comments: dict[int, list[dict[str, Any]]] = {}
+        self.labels: dict[str, dict[str, Any]] = {}
+        self.project = {
+            "id": "PVT_sandbox7",
+            "number": 7,
+            "field": "PVTSSF_status",
+            "options": {
+                "Open": "opt-open",
+                "Assigned": "opt-assigned",
+                "Submitted": "opt-submitted",
+                "Merged": "opt-merged",
+                "Paid": "opt-paid",
+            },
+        }
+        self.board_items: dict[str, dict[str, Any]] = {}  # item id -> {"content": node id, "status": name}
+        self._ids = itertools.count(1_000_001)
+        self._writes: deque[float] = deque()
+        self._requests: deque[float] = deque()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.repository = "hummingbot/hummingbot"
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.validate:
+            await asyncio.to_thread(_validator)  # a few seconds the first time; once per process
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fault(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        message: str = "",
+    ) -> Fault:
+        f = Fault(method.upper(), re.compile(pattern), status, times, headers or {}, message)
+        self.faults.append(f)
+        return f
+
+    # --- objects -------------------------------------------------------------------------------------
+
+    def _user(self, login: str) -> dict[str, Any]:
+        base = f"{self.url}/users/{login}"
+        return {
+            "login": login,
+            "id": 4242,
+            "node_id": "MDQ6VXNlcjQyNDI=",
+            "avatar_url": f"{self.url}/avatars/{login}",
+            "gravatar_id": "",
+            "url": base,
+            "html_url": f"https://github.com/{login}",
+            "followers_url": f"{base}/followers",
+            "following_url": f"{base}/following{{/other_user}}",
+            "gists_url": f"{base}/gists{{/gist_id}}",
+            "starred_url": f"{base}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{base}/subscriptions",
+            "organizations_url": f"{base}/orgs",
+            "repos_url": f"{base}/repos",
+            "events_url": f"{base}/events{{/privacy}}",
+            "received_events_url": f"{base}/received_events",
+            "type": "Bot",
+            "site_admin": False,
+        }
+
+    def _label(self, name: str, color: str = "5319e7", description: str | None = None) -> dict[str, Any]:
+        return {
+            "id": next(self._ids),
+            "node_id": f"LA_{name}",
+            "url": f"{self.url}/repos/{self.repository}/labels/{name}",
+            "name": name,
+            "description": description,
+            "color": color,
+            "default": False,
+        }
+
+    def _iso(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+    def add_pull_request(self, title: str, body: str, *, author: str = "dev", merged: bool = False) -> dict[str, Any]:
+        """A pull request by someone else (it appears in the issues list, as on GitHub)."""
+        number = len(self.issues) + 1
+        issue = self._issue(number, title, body, [], author)
+        issue["pull_request"] = {
+            "url": f"{self.url}/repos/{self.repository}/pulls/{number}",
+            "html_url": f"https://github.com/{self.repository}/pull/{number}",
+            "diff_url": f"https://github.com/{self.repository}/pull/{number}.diff",
+            "patch_url": f"https://github.com/{self.repository}/pull/{number}.patch",
+            "merged_at": self._iso() if merged else None,
+        }
+        self.issues[number] = issue
+        return issue
+
+    def merge(self, number: int) -> None:
+        issue = self.issues[number]
+        issue["pull_request"]["merged_at"] = self._iso()
+        issue["state"] = "closed"
+        issue["closed_at"] = self._iso()
+        issue["updated_at"] = self._iso()
+
+    def _issue(self, number: int, title: str, body: str | None, labels: list[str], author: str) -> dict[str, Any]:
+        url = f"{self.url}/repos/{self.repository}/issues/{number}"
+        now = self._iso()
+        return {
+            "id": next(self._ids),
+            "node_id": f"I_sandbox{number}",
+            "url": url,
+            "repository_url": f"{self.url}/repos/{self.repository}",
+            "labels_url": f"{url}/labels{{/name}}",
+            "comments_url": f"{url}/comments",
+            "events_url": f"{url}/events",
+            "html_url": f"https://github.com/{self.repository}/issues/{number}",
+            "number": number,
+            "state": "open",
+            "title": title,
+            "body": body,
+            "user": self._user(author),
+            "labels": [self.labels.get(name) or self._label(name) for name in labels],
+            "assignee": None,
+            "assignees": [],
+            "milestone": None,
+            "locked": False,
+            "comments": 0,
+            "closed_at": None,
+            "created_at": now,
+            "updated_at": now,
+            "author_association": "NONE",
+        }
+
+    # --- request handling ------------------------------------------------------------------------------
+
+    def _limits(self, method: str, path: str) -> tuple[int, dict[str, str]] | None:
+        now = self.clock()
+        while self._requests and now - self._requests[0] >= 3600:
+            self._requests.popleft()
+        while self._writes and now - self._writes[0] >= 60:
+            self._writes.popleft()
+        reset = str(int(time.time() + 3600 - (now - self._requests[0]) if self._requests else time.time() + 3600))
+        if len(self._requests) >= self.requests_per_hour:
+            return 403, {
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Limit": str(self.requests_per_hour),
+                "X-RateLimit-Reset": reset,
+            }
+        write = method == "POST" and (CONTENT_CREATING.match(path) is not None or path == "/graphql")
+        if write and len(self._writes) >= self.writes_per_minute:
+            return 403, {"Retry-After": str(int(60 - (now - self._writes[0])) + 1)}
+        self._requests.append(now)
+        if write:
+            self._writes.append(now)
+        return None
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> web.Response:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        remaining = max(0, self.requests_per_hour - len(self._requests))
+        all_headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-RateLimit-Limit": str(self.requests_per_hour),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(int(time.time()) + 3600),
+            **(headers or {}),
+        }
+        return web.Response(status=status, body=body, headers=all_headers)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path, method = request.path, request.method
+        raw = await request.read()
+        if request.headers.get("Authorization") not in (f"token {self.token}", f"Bearer {self.token}"):
+            return self._json(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        for fault in self.faults:
+            if fault.remaining > 0 and fault.method in (method, "*") and fault.pattern.search(path):
+                fault.remaining -= 1
+                if fault.status == 0:
+                    await self._dispatch(request, path, method, raw)  # the work is done…
+                    assert request.transport is not None
+                    request.transport.close()  # …and the answer is lost
+                    return web.Response(status=500)
+                self.log.append((method, path, fault.status))
+                return self._json(
+                    fault.status,
+                    {
+                        "message": fault.message or "Service unavailable",
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                    fault.headers,
+                )
+        limited = self._limits(method, path)
+        if limited is not None:
+            status, headers = limited
+            self.refused.append((method, path, status))
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+                if "Retry-After" in headers
+                else "API rate limit exceeded."
+            )
+            return self._json(
+                status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers
+            )
+        response = await self._dispatch(request, path, method, raw)
+        self.log.append((method, path, response.status))
+        return response
+
+    async def _dispatch(self, request: web.Request, path: str, method: str, raw: bytes) -> web.Response:
+        if path == "/graphql":
+            return await self._graphql(raw)
+        body = json.loads(raw) if raw else None
+        status, payload, headers = self._rest(method, path, request, body)
+        response = self._json(status, payload, headers)
+        if self.validate:
+            self._check(request, raw, response)
+        return response
+
+    def _check(self, request: web.Request, raw: bytes, response: web.Response) -> None:
+        from multidict import CIMultiDict, MultiDict
+
+        req = _Req(
+            request.method.lower(),
+            request.path,
+            raw or None,
+            "application/json",
+            MultiDict(request.query),
+            CIMultiDict(request.headers),
+        )
+        api = _validator()
+        try:
+            api.validate_request(req)
+        except Exception as exc:  # noqa: BLE001 - every openapi-core error is a mismatch to report
+            self.violations.append(
+                f"request {request.method} {request.path}: {exc} {getattr(exc, '__cause__', '')}"[:800]
+            )
+        resp = _Resp(response.status, response.body or b"", "application/json", CIMultiDict())  # type: ignore[arg-type]
+        try:
+            api.validate_response(req, resp)
+        except Exception as exc:  # noqa: BLE001
+            self.violations.append(
+                f"response {response.status} {request.path}: {exc} {getattr(exc, '__cause__', '')}"[:800]
+            )
+
+    def _rest(self, method: str, path: str, request: web.Request, body: Any) -> tuple[int, Any, dict[str, str]]:
+        prefix = f"/repos/{self.repository}"
+        if not path.startswith(prefix):
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}, {}
+        rest = path[len(prefix) :]
+        if rest == "/labels" and method == "POST":
+            if body["name"] in self.labels:
+                return 422, {"message": "Validation Failed", "errors": [{"code": "already_exists"}]}, {}
+            self.labels[body["name"]] = self._label(body["name"], body.get("color", "ededed"), body.get("description"))
+            return 201, self.labels[body["name"]], {}
+        if (m := re.fullmatch(r"/labels/([^/]+)", rest)) and method == "GET":
+            from urllib.parse import unquote
+
+            label = self.labels.get(unquote(m.group(1)))
+            return (200, label, {}) if label else (404, {"message": "Not Found"}, {})
+        if rest == "/issues" and method == "POST":
+            number = len(self.issues) + 1
+            for name in body.get("labels", []):
+                self.labels.setdefault(name, self._label(name))
+            self.issues[number] = self._issue(
+                number, str(body["title"]), body.get("body"), body.get("labels", []), self.login
+            )
+            return 201, self.issues[number], {}
+        if rest == "/issues" and method == "GET":
+            items = sorted(
+                self.issues.values(),
+                key=lambda i: (i["updated_at"] if request.query.get("sort") == "updated" else "", i["number"]),
+                reverse=request.query.get("direction", "desc") == "desc",
+            )
+            state = request.query.get("state", "open")
+            if state != "all":
+                items = [i for i in items if i["state"] == state]
+            per_page = int(request.query.get("per_page", "30"))
+            page = int(request.query.get("page", "1"))
+            chunk = items[(page - 1) * per_page : page * per_page]
+            headers: dict[str, str] = {}
+            etag = '"' + hashlib.sha1(json.dumps(chunk, sort_keys=True).encode()).hexdigest() + '"'
+            if request.headers.get("If-None-Match") == etag:
+                return 304, None, {"ETag": etag}
+            headers["ETag"] = etag
+            if page * per_page < len(items):
+                query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "page")
+                headers["Link"] = f'<{self.url}{path}?{query}&page={page + 1}>; rel="next"'
+            return 200, chunk, headers
+        if m := re.fullmatch(r"/issues/(\d+)(/comments|/labels)?", rest):
+            issue = self.issues.get(int(m.group(1)))
+            if issue is None:
+                return 404, {"message": "Not Found"}, {}
+            if m.group(2) is None and method == "GET":
+                return 200, issue, {}
+            if m.group(2) is None and method == "PATCH":
+                for key in ("title", "body", "state"):
+                    if key in body:
+                        issue[key] = body[key]
+                issue["updated_at"] = self._iso()
+                return 200, issue, {}
+            if m.group(2) == "/comments" and method == "POST":
+                comment_id = next(self._ids)
+                comment = {
+                    "id": comment_id,
+                    "node_id": f"IC_{comment_id}",
+                    "url": f"{issue['url']}/comments/{comment_id}",
+                    "html_url": f"{issue['html_url']}#issuecomment-{comment_id}",
+                    "issue_url": issue["url"],
+                    "body": body["body"],
+                    "user": self._user(self.login),
+                    "created_at": self._iso(),
+                    "updated_at": self._iso(),
+                    "author_association": "NONE",
+                }
+                self.comments.setdefault(issue["number"], []).append(comment)
+                issue["comments"] += 1
+                return 201, comment, {}
+            if m.group(2) == "/labels" and method == "POST":
+                names = body["labels"] if isinstance(body, dict) else body
+                for name in names:
+                    label = self.labels.setdefault(name, self._label(name))
+                    if all(existing["name"] != name for existing in issue["labels"]):
+                        issue["labels"].append(label)
+                return 200, issue["labels"], {}
+        return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}, {}
+
+    async def _graphql(self, raw: bytes) -> web.Response:
+        from graphql import build_schema, graphql
+
+        schema = _schema(build_schema)
+        request = json.loads(raw)
+        result = await graphql(
+            schema, request["query"], root_value=_Root(self), variable_values=request.get("variables")
+        )
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [{"message": e.message} for e in result.errors]
+            self.violations.append(f"graphql: {payload['errors']}")
+        return self._json(200, payload)
+
+    # --- webhooks --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def sign(secret: str, body: bytes) -> str:
+        return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@functools.cache
+def _schema(build: Callable[[str], Any]) -> Any:
+    schema = build(GRAPHQL_SCHEMA)
+    schema.get_type("ProjectV2FieldConfiguration").resolve_type = lambda value, info, union: (
+        "ProjectV2SingleSelectField" if "options" in value else "ProjectV2Field"
+    )
+    return schema
+
+
+class _Root:
+    def __init__(self, sandbox: GitHubSandbox) -> None:
+        self.sandbox = sandbox
+
+    def organization(self, info: Any, login: str) -> dict[str, Any] | None:
+        s = self.sandbox
+        if login != s.repository.split("/")[0]:
+            return None
+
+        def project(info: Any, number: int) -> dict[str, Any] | None:
+            if number != s.project["number"]:
+                return None
+
+            def status_field(info: Any, name: str) -> dict[str, Any] | None:
+                if name != "Status":
+                    return None
+                return {
+                    "id": s.project["field"],
+                    "name": "Status",
+                    "options": [{"id": v, "name": k} for k, v in s.project["options"].items()],
+                }
+
+            return {"id": s.project["id"], "number": number, "title": "Bounties Board", "field": status_field}
+
+        return {"login": login, "projectV2": project}
+
+    def addProjectV2ItemById(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        s = self.sandbox
+        for item_id, item in s.board_items.items():
+            if item["content"] == input["contentId"]:
+                return {"item": {"id": item_id}}  # GitHub answers with the existing item: adding is idempotent
+        item_id = f"PVTI_{next(s._ids)}"
+        s.board_items[item_id] = {"content": input["contentId"], "status": None}
+        return {"item": {"id": item_id}}
+
+    def updateProjectV2ItemFieldValue(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        s = self.sandbox
+        names = {v: k for k, v in s.project["options"].items()}
+        s.board_items[input["itemId"]]["status"] = names[input["value"]["singleSelectOptionId"]]
+        return {"projectV2Item": {"id": input["itemId"]}}

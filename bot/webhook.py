@@ -1,0 +1,65 @@
+"""The GitHub webhook receiver (aiohttp): signature checked in constant time, replays ignored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from bot.integrations.github import pull_request_from
+from bot.services.github_events import GitHubEvents
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+class WebhookReceiver:
+    def __init__(self, secret: str, events: GitHubEvents, *, host: str, port: int, path: str) -> None:
+        self.secret = secret.encode()
+        self.events = events
+        self.host, self.port, self.path = host, port, path
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> int:
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_post(self.path, self.handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def signed(self, body: bytes, signature: str) -> bool:
+        expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        return bool(self.secret) and hmac.compare_digest(expected.encode(), signature.encode())
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not self.signed(body, request.headers.get("X-Hub-Signature-256", "")):
+            log.warning("refused a GitHub webhook with a bad or missing signature")
+            return web.json_response({"error": "bad signature"}, status=401)
+        delivery = request.headers.get("X-GitHub-Delivery", "")
+        event = request.headers.get("X-GitHub-Event", "")
+        if not delivery or not event:
+            return web.json_response({"error": "X-GitHub-Delivery and X-GitHub-Event are required"}, status=400)
+        if not await self.events.first_delivery(delivery, event):
+            return web.json_response({"ignored": "delivery already handled"})
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return web.json_response({"error": "not JSON"}, status=400)
+        moved: list[int] = []
+        if event == "pull_request" and isinstance(payload.get("pull_request"), dict):
+            raw = payload["pull_request"]
+            pr = pull_request_from({**raw, "pull_request": {"merged_at": raw.get("merged_at")}})
+            if pr is not None:
+                moved = await self.events.on_pull_request(pr)
+        return web.json_response({"handled": event, "moved": moved})
