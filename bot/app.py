@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -77,6 +78,7 @@ class BountyBot(commands.Bot):
         self._started_once = False
         self._watch_task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[None] | None = None
+        self._shutting_down = False
         self.webhook: WebhookReceiver | None = None
 
     async def setup_hook(self) -> None:
@@ -141,7 +143,8 @@ class BountyBot(commands.Bot):
             log.warning("GITHUB_TOKEN is not set: GitHub writes wait in the outbox until it is")
             return None
         gh = self.config.github
-        pacer = Pacer(gh.content_writes_per_minute, gh.requests_per_hour)
+        clock = self.clock
+        pacer = Pacer(gh.content_writes_per_minute, gh.requests_per_hour, clock=lambda: float(clock.now()))
         # PyGithub is synchronous: even building its client stays off the event loop.
         return await asyncio.to_thread(
             GitHubClient,
@@ -188,20 +191,28 @@ class BountyBot(commands.Bot):
             await asyncio.sleep(self.config.payments.watch_interval_seconds)
 
     async def close(self) -> None:
+        # discord.py may call close() from its connect task while we call it too: shut down once.
+        if self._shutting_down:
+            await super().close()
+            return
+        self._shutting_down = True
         for task in (self._watch_task, self._poll_task):
             if task is not None:
                 task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         if self.webhook is not None:
             await self.webhook.stop()
+        # Stop what uses the outside clients before closing them.
+        if hasattr(self, "outbox"):
+            await self.outbox.stop()
+        if hasattr(self, "timers"):
+            self.timers.stop()
         if getattr(self, "github_client", None) is not None:
             assert self.github_client is not None
             await self.github_client.close()
         if hasattr(self, "chain_clients"):
             await self.chain_clients.close()
-        if hasattr(self, "outbox"):
-            await self.outbox.stop()
-        if hasattr(self, "timers"):
-            self.timers.stop()
         await super().close()
         if hasattr(self, "db"):
             await self.db.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 from collections.abc import Awaitable, Callable
 
@@ -144,7 +145,9 @@ class Outbox:
             result = await handler(item.payload)
         except RetryLater as exc:
             async with conn_tx() as tx:
-                await store.mark_failed(tx, item.id, str(exc), self.clock.now() + int(exc.after), dead=False)
+                # Never less than a second: "retry in 0.4 s" must not become "retry now, forever".
+                later = self.clock.now() + max(1, math.ceil(exc.after))
+                await store.mark_failed(tx, item.id, str(exc), later, dead=False)
             return 0
         except PermanentFailure as exc:
             log.error("outbox item %s (%s) failed for good: %s", item.key, item.kind, exc)

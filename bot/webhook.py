@@ -26,7 +26,7 @@ class WebhookReceiver:
     async def start(self) -> int:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

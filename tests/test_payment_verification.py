@@ -236,7 +236,7 @@ async def test_rpc_endpoints_are_tried_in_turn_and_counted(eth: LocalChain) -> N
 async def _stub(handler: web.Handler) -> tuple[web.AppRunner, str]:
     app = web.Application()
     app.router.add_post("/", handler)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -318,7 +318,7 @@ async def slow_rpc(solana_rpc: SolanaSandbox) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/", slow)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -59,47 +59,39 @@ class Board:
 class Pacer:
     """Keeps under GitHub's documented limits so that no request is refused: at most `writes_per_minute`
     content-creating requests in any 60 s, at most `per_hour` requests in any hour, and nothing at all
-    before a `Retry-After` or quota reset GitHub announced. Clock and sleep are injectable."""
+    before a `Retry-After` or quota reset GitHub announced.
 
-    def __init__(
-        self,
-        writes_per_minute: int,
-        per_hour: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
+    It never sleeps: a request that would break a limit raises :class:`GitHubRateLimited` with the wait, and
+    the outbox reschedules it durably on the bot's (injectable) clock.
+    """
+
+    def __init__(self, writes_per_minute: int, per_hour: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.writes_per_minute = writes_per_minute
         self.per_hour = per_hour
         self.clock = clock
-        self.sleep = sleep
         self.writes: deque[float] = deque()
         self.requests: deque[float] = deque()
         self.not_before = 0.0
-        self._lock = asyncio.Lock()
 
     def hold_until(self, moment: float) -> None:
         self.not_before = max(self.not_before, moment)
 
-    async def wait(self, write: bool) -> None:
-        async with self._lock:
-            while True:
-                now = self.clock()
-                while self.writes and now - self.writes[0] >= 60:
-                    self.writes.popleft()
-                while self.requests and now - self.requests[0] >= 3600:
-                    self.requests.popleft()
-                delay = self.not_before - now
-                if write and len(self.writes) >= self.writes_per_minute:
-                    delay = max(delay, 60 - (now - self.writes[0]))
-                if len(self.requests) >= self.per_hour:
-                    delay = max(delay, 3600 - (now - self.requests[0]))
-                if delay <= 0:
-                    break
-                await self.sleep(delay)
-            self.requests.append(now)
-            if write:
-                self.writes.append(now)
+    def admit(self, write: bool) -> None:
+        now = self.clock()
+        while self.writes and now - self.writes[0] >= 60:
+            self.writes.popleft()
+        while self.requests and now - self.requests[0] >= 3600:
+            self.requests.popleft()
+        delay = self.not_before - now
+        if write and len(self.writes) >= self.writes_per_minute:
+            delay = max(delay, 60 - (now - self.writes[0]))
+        if len(self.requests) >= self.per_hour:
+            delay = max(delay, 3600 - (now - self.requests[0]))
+        if delay > 0:
+            raise GitHubRateLimited(f"pacing GitHub requests: next in {delay:.0f}s", delay)
+        self.requests.append(now)
+        if write:
+            self.writes.append(now)
 
 
 def _retry_after(headers: dict[str, str], now_epoch: float) -> float | None:
@@ -145,7 +137,7 @@ class GitHubClient:
         return GitHubRejected(f"GitHub refused ({exc.status}): {message}")
 
     async def _rest(self, fn: Callable[[], T], *, write: bool) -> T:
-        await self.pacer.wait(write)
+        self.pacer.admit(write)
         self.requests += 1
         try:
             return await asyncio.to_thread(fn)
@@ -177,36 +169,50 @@ class GitHubClient:
         def scan() -> IssueRef | None:
             issues = self.repo.get_issues(state="all", sort="created", direction="desc")
             issue: Any
-            for issue in issues[:newest]:
+            for count, issue in enumerate(issues):  # (slicing an empty PaginatedList raises IndexError)
+                if count >= newest:
+                    break
                 if issue.body and marker in issue.body:
                     return IssueRef(issue.number, issue.html_url, issue.node_id, issue.body)
             return None
 
         return await self._rest(scan, write=False)
 
+    # Every PyGithub object is read inside the worker thread: its attributes can fetch lazily, and a fetch
+    # on the event loop would block it.
+
     async def create_issue(self, title: str, body: str, labels: tuple[str, ...]) -> IssueRef:
-        issue = await self._rest(
-            lambda: self.repo.create_issue(title=title, body=body, labels=list(labels)), write=True
-        )
-        return IssueRef(issue.number, issue.html_url, issue.node_id, issue.body or "")
+        def create() -> IssueRef:
+            issue = self.repo.create_issue(title=title, body=body, labels=list(labels))
+            return IssueRef(issue.number, issue.html_url, issue.node_id, issue.body or "")
+
+        return await self._rest(create, write=True)
 
     async def comment(self, number: int, body: str) -> int:
-        issue = await self._rest(lambda: self.repo.get_issue(number), write=False)
-        created = await self._rest(lambda: issue.create_comment(body), write=True)
-        return int(created.id)
+        self.pacer.admit(False)  # the GET of the issue inside
+        return await self._rest(lambda: int(self.repo.get_issue(number).create_comment(body).id), write=True)
 
     async def add_labels(self, number: int, labels: tuple[str, ...]) -> None:
-        issue = await self._rest(lambda: self.repo.get_issue(number), write=False)
-        await self._rest(lambda: issue.add_to_labels(*labels), write=True)
+        # Set semantics through PATCH: PyGithub's add_to_labels sends a bare array, a form GitHub's
+        # description no longer documents (it asks for {"labels": [...]}).
+        def add() -> None:
+            issue = self.repo.get_issue(number)
+            current = [label.name for label in issue.labels]
+            wanted = current + [name for name in labels if name not in current]
+            if wanted != current:
+                issue.edit(labels=wanted)
+
+        self.pacer.admit(False)
+        await self._rest(add, write=True)
 
     async def set_body(self, number: int, body: str) -> None:
-        issue = await self._rest(lambda: self.repo.get_issue(number), write=False)
-        await self._rest(lambda: issue.edit(body=body), write=True)
+        self.pacer.admit(False)
+        await self._rest(lambda: self.repo.get_issue(number).edit(body=body), write=True)
 
     # --- the Projects board (GraphQL) ------------------------------------------------------------
 
     async def graphql(self, query: str, variables: dict[str, Any], *, write: bool) -> dict[str, Any]:
-        await self.pacer.wait(write)
+        self.pacer.admit(write)
         self.requests += 1
         try:
             response = await self.http.post(self.graphql_url, json={"query": query, "variables": variables})
@@ -286,7 +292,7 @@ async def changed_pull_requests(
     client: GitHubClient, base_url: str, etag: str | None
 ) -> tuple[str | None, list[PullRequestInfo]] | None:
     """Recently updated pull requests, with a conditional request: None when nothing changed (304)."""
-    await client.pacer.wait(False)
+    client.pacer.admit(False)
     client.requests += 1
     headers = {"If-None-Match": etag} if etag else {}
     try:

@@ -14,7 +14,9 @@ from bot.config import Config, parse_config
 from bot.sandbox.discord.server import DiscordSandbox
 
 
-def sandbox_config(sandbox: DiscordSandbox, database: Path, **sections: dict[str, Any]) -> Config:
+def sandbox_config(
+    sandbox: DiscordSandbox, database: Path, *, env: dict[str, str] | None = None, **sections: dict[str, Any]
+) -> Config:
     """A configuration pointing every Discord endpoint at the sandbox."""
     data: dict[str, Any] = {
         "discord": {
@@ -28,7 +30,7 @@ def sandbox_config(sandbox: DiscordSandbox, database: Path, **sections: dict[str
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}
-    return parse_config(data, {"DISCORD_TOKEN": sandbox.token})
+    return parse_config(data, {"DISCORD_TOKEN": sandbox.token, **(env or {})})
 
 
 @contextlib.asynccontextmanager

@@ -34,6 +34,7 @@ class BountyStatus:
     review: dict[ReviewItem, ReviewEntry]
     periods: list[StatePeriod]
     now: int
+    github: tuple[str, str | None] | None = None  # the public issue's URL and its Bounties Board status
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,11 @@ class BountyService:
             bounty = await self._find(bounty_id, channel_id, actor)
             found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty.id)
             assert found is not None
-        bounty, members, review, periods = found
+        bounty, members, review, periods, github = found
         require_member(actor, members, bounty.id)
-        return BountyStatus(bounty=bounty, members=members, review=review, periods=periods, now=self.ctx.clock.now())
+        return BountyStatus(
+            bounty=bounty, members=members, review=review, periods=periods, now=self.ctx.clock.now(), github=github
+        )
 
     async def list_bounties(self, actor: Actor, state: State | None) -> list[Bounty]:
         require_staff(actor, "list every bounty")

@@ -191,14 +191,17 @@ SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))},
   (SELECT json_group_array(json_array(item, status, note, reviewer_id, recorded_at))
      FROM review_items WHERE bounty_id = b.id),
   (SELECT json_group_array(json_array(state, entered_at, left_at))
-     FROM (SELECT * FROM state_periods WHERE bounty_id = b.id ORDER BY entered_at, rowid))
+     FROM (SELECT * FROM state_periods WHERE bounty_id = b.id ORDER BY entered_at, rowid)),
+  (SELECT json_array(url, board_status) FROM github_issues WHERE bounty_id = b.id)
 FROM bounties b WHERE b.{{column}} = ?
 """
 
 
 async def snapshot(
     conn: aiosqlite.Connection, *, bounty_id: int | None = None, channel_id: int | None = None
-) -> tuple[Bounty, list[Member], dict[ReviewItem, ReviewEntry], list[StatePeriod]] | None:
+) -> (
+    tuple[Bounty, list[Member], dict[ReviewItem, ReviewEntry], list[StatePeriod], tuple[str, str | None] | None] | None
+):
     """A bounty with its members, review and state history in one query (the status read path)."""
     column, value = ("id", bounty_id) if bounty_id is not None else ("channel_id", channel_id)
     # One trip to the database thread (a cursor's execute, fetch and close would be three).
@@ -213,4 +216,5 @@ async def snapshot(
         for r in json.loads(row[10])
     }
     periods = [StatePeriod(State(r[0]), int(r[1]), r[2]) for r in json.loads(row[11])]
-    return bounty, members_, review_, periods
+    github = tuple(json.loads(row[12])) if row[12] else None
+    return bounty, members_, review_, periods, github

@@ -72,6 +72,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._closed = False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -132,7 +133,10 @@ class Database:
             await self.conn.backup(dest)
 
     async def close(self) -> None:
-        await self.conn.close()
+        # Closing twice would wait forever on aiosqlite's finished worker thread.
+        if not self._closed:
+            self._closed = True
+            await self.conn.close()
 
 
 async def open_database(path: Path) -> Database:

@@ -38,6 +38,11 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     payment = _PAYMENT.get(b.state) or (f"Funded: {b.fee_usd:,} USD." if b.state in PAID else "Paid.")
     embed.add_field(name=f"Payment · {b.fee_usd:,} USDC/USDT", value=payment, inline=False)
     embed.add_field(name="Technical review", value=notices.review_summary(b, status.review), inline=False)
+    if status.github is not None:
+        url, board = status.github
+        embed.add_field(name="GitHub", value=f"{url}\nBounties Board: **{board or 'adding…'}**", inline=False)
+    elif b.state in PAID:
+        embed.add_field(name="GitHub", value="The public issue is being created.", inline=False)
     embed.add_field(name="Checklist", value="Starts when a developer is assigned.", inline=True)
     embed.add_field(name="Open bugs", value="None.", inline=True)
     embed.add_field(name="Governance", value="Not started.", inline=True)
