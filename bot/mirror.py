@@ -38,6 +38,7 @@ class GitHubMirror:
             "github.bounty_issue": self.bounty_issue,
             "github.board": self.board_status,
             "github.phase": self.phase,
+            "github.comment": self.comment,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -131,4 +132,14 @@ class GitHubMirror:
         comment_id = await client.comment(row.number, github_text.phase_comment(old, new, ""))
         async with self.changes.begin() as ch:
             await ch.send(f"bounty:{bounty_id}:board:{payload['marker']}", "github.board", bounty_id=bounty_id)
+        return {"comment": comment_id}
+
+    async def comment(self, payload: Payload) -> Payload:
+        """A mirrored update (weekly updates use it): neutralised text as a comment on the bounty issue."""
+        client = await self._client()
+        bounty_id = int(payload["bounty_id"])
+        row = await store.issue_for(self.changes.db.conn, bounty_id)
+        if row is None:
+            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        comment_id = await client.comment(row.number, github_text.neutralize(str(payload["body"])))
         return {"comment": comment_id}

@@ -294,3 +294,39 @@ async def test_polling_uses_conditional_requests_and_acts_once(
     assert (await bounties.get(gh_bot.db.conn, 1)).state is State.TESTING  # type: ignore[union-attr]
     await settle(gh_bot, clock)
     assert next(iter(github.board_items.values()))["status"] == "Submitted"
+
+
+def test_the_pacer_keeps_under_both_limits_and_counts_only_what_it_lets_through() -> None:
+    from bot.integrations.github import GitHubRateLimited, Pacer
+
+    now = [0.0]
+    pacer = Pacer(writes_per_minute=3, per_hour=5, clock=lambda: now[0])
+    for _ in range(3):
+        pacer.admit(True)
+    with pytest.raises(GitHubRateLimited) as caught:
+        pacer.admit(True)
+    assert caught.value.retry_after == 60
+    pacer.admit(False)  # reads are not content writes
+    with pytest.raises(GitHubRateLimited):
+        pacer.admit(True, requests=2)  # all or nothing: nothing counted
+    now[0] = 60
+    pacer.admit(True)  # 5 of 5 this hour
+    with pytest.raises(GitHubRateLimited) as hourly:
+        pacer.admit(False)
+    assert hourly.value.retry_after == 3540  # the oldest of the hour leaves the window at 3,600 s
+    pacer.hold_until(4000)
+    now[0] = 3700
+    with pytest.raises(GitHubRateLimited) as held:
+        pacer.admit(False)
+    assert held.value.retry_after == 300  # a Retry-After GitHub announced is honoured
+
+
+async def test_mirrored_updates_are_comments_with_text_neutralised(
+    gh_bot: BountyBot, github: GitHubSandbox, people: People, clock: ManualClock
+) -> None:
+    await funded(gh_bot, people, clock)
+    async with gh_bot.changes.begin() as ch:
+        await ch.send("update:1", "github.comment", bounty_id=1, body="Done: auth. Thanks @octocat, fixes #3")
+    await settle(gh_bot, clock)
+    body = github.comments[1][-1]["body"]
+    assert "Done: auth." in body and "@octocat" not in body and "fixes #3" not in body

@@ -76,7 +76,9 @@ class Pacer:
     def hold_until(self, moment: float) -> None:
         self.not_before = max(self.not_before, moment)
 
-    def admit(self, write: bool) -> None:
+    def admit(self, write: bool, requests: int = 1) -> None:
+        """Let `requests` requests (one of them a content write if `write`) through now, or raise the wait.
+        All or nothing: a deferred call leaves no phantom requests counted against the hour."""
         now = self.clock()
         while self.writes and now - self.writes[0] >= 60:
             self.writes.popleft()
@@ -85,11 +87,11 @@ class Pacer:
         delay = self.not_before - now
         if write and len(self.writes) >= self.writes_per_minute:
             delay = max(delay, 60 - (now - self.writes[0]))
-        if len(self.requests) >= self.per_hour:
+        if len(self.requests) + requests > self.per_hour:
             delay = max(delay, 3600 - (now - self.requests[0]))
         if delay > 0:
             raise GitHubRateLimited(f"pacing GitHub requests: next in {delay:.0f}s", delay)
-        self.requests.append(now)
+        self.requests.extend([now] * requests)
         if write:
             self.writes.append(now)
 
@@ -136,9 +138,9 @@ class GitHubClient:
             return GitHubUnavailable(f"GitHub answered {exc.status}")
         return GitHubRejected(f"GitHub refused ({exc.status}): {message}")
 
-    async def _rest(self, fn: Callable[[], T], *, write: bool) -> T:
-        self.pacer.admit(write)
-        self.requests += 1
+    async def _rest(self, fn: Callable[[], T], *, write: bool, requests: int = 1) -> T:
+        self.pacer.admit(write, requests)
+        self.requests += requests
         try:
             return await asyncio.to_thread(fn)
         except GithubException as exc:
@@ -189,8 +191,10 @@ class GitHubClient:
         return await self._rest(create, write=True)
 
     async def comment(self, number: int, body: str) -> int:
-        self.pacer.admit(False)  # the GET of the issue inside
-        return await self._rest(lambda: int(self.repo.get_issue(number).create_comment(body).id), write=True)
+        # Two requests (read the issue, post the comment), admitted together.
+        return await self._rest(
+            lambda: int(self.repo.get_issue(number).create_comment(body).id), write=True, requests=2
+        )
 
     async def add_labels(self, number: int, labels: tuple[str, ...]) -> None:
         # Set semantics through PATCH: PyGithub's add_to_labels sends a bare array, a form GitHub's
@@ -202,12 +206,10 @@ class GitHubClient:
             if wanted != current:
                 issue.edit(labels=wanted)
 
-        self.pacer.admit(False)
-        await self._rest(add, write=True)
+        await self._rest(add, write=True, requests=2)
 
     async def set_body(self, number: int, body: str) -> None:
-        self.pacer.admit(False)
-        await self._rest(lambda: self.repo.get_issue(number).edit(body=body), write=True)
+        await self._rest(lambda: self.repo.get_issue(number).edit(body=body), write=True, requests=2)
 
     # --- the Projects board (GraphQL) ------------------------------------------------------------
 
