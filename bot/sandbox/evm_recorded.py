@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.http import serve
+
 
 class RecordedEvmRpc:
     def __init__(self, fixtures: Path) -> None:
@@ -40,11 +42,7 @@ class RecordedEvmRpc:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

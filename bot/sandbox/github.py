@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.http import serve
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tools" / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 OPERATIONS = {
@@ -189,11 +191,7 @@ class GitHubSandbox:
             await asyncio.to_thread(_validator)  # a few seconds the first time; once per process
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
         if self._runner is not None:
