@@ -16,10 +16,12 @@ from typing import Any
 from bot.app import BountyBot
 from bot.clock import ManualClock
 from bot.sandbox import evm as local_evm
+from bot.sandbox import github as github_sandbox
 from bot.sandbox.discord import spec
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Outcome, Reply, SandboxUser, add_user
 from bot.sandbox.evm import LocalChain, start_chain
+from bot.sandbox.github import GitHubSandbox
 from bot.sandbox.harness import running_bot, sandbox_config
 from bot.sandbox.solana_rpc import SolanaSandbox
 
@@ -95,13 +97,21 @@ async def run_demo(quiet: bool = False) -> int:
     outsider = add_user(sandbox, "Olga (community)")
     chain = await start_chain(1, ETH_TOKENS) if local_evm.available() else None
     solana = SolanaSandbox()
+    github = GitHubSandbox(validate=github_sandbox.available())
+    await github.start()
     await solana.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             chains: dict[str, Any] = {"solana": {"rpc_urls": [solana.url]}}
             if chain is not None:
                 chains["ethereum"] = {"rpc_urls": [chain.url]}
-            config = sandbox_config(sandbox, Path(tmp) / "demo.db", chains=chains)
+            config = sandbox_config(
+                sandbox,
+                Path(tmp) / "demo.db",
+                chains=chains,
+                github={"api_base_url": github.url, "graphql_url": f"{github.url}/graphql"},
+                env={"GITHUB_TOKEN": github.token},
+            )
             async with running_bot(config, clock=clock) as bot:
                 say.step("The bot connects to the sandbox Discord and registers its commands")
                 say.note(f"commands: {', '.join('/' + name for name in sorted(sandbox.state.commands))}")
@@ -177,7 +187,7 @@ async def run_demo(quiet: bool = False) -> int:
 
                 await _pay(say, bot, chain, exchange, int(channel_id), sandbox)
 
-                say.step("Eight days pass: Setup is over its 7-day target (the GitHub issue is not up yet)")
+                say.step("Eight days pass and nobody has opened the bounty to developers: Setup is over target")
                 clock.advance(8 * 86400)
                 await bot.timers.run_due()
                 await bot.outbox.drain()
@@ -187,10 +197,13 @@ async def run_demo(quiet: bool = False) -> int:
                 say.step("Erin checks the status")
                 status = await exchange.run("bounty status", channel=int(channel_id))
                 say.sees(exchange, status.reply)
+
+                await _github(say, bot, github, staff, int(channel_id), clock)
                 violations = list(sandbox.violations)
     finally:
         await sandbox.stop()
         await solana.stop()
+        await github.stop()
         if chain is not None:
             await chain.stop()
     elapsed = time.perf_counter() - started
@@ -235,6 +248,36 @@ async def _pay(
     say.note(f"watcher pass: {report.found} payment(s) found")
     for message in sandbox.state.messages[str(channel_id)][-2:]:
         say.sees("Erin and staff", Reply(message), "the bounty channel")
+
+
+async def _github(
+    say: Narrator, bot: BountyBot, github: GitHubSandbox, staff: SandboxUser, channel_id: int, clock: ManualClock
+) -> None:
+    if not github.issues:  # no local chain: staff record the fee by hand so the story goes on
+        await staff.run("bounty advance", channel=channel_id, to="funded", reason="escrow")
+    for _ in range(4):
+        await bot.outbox.drain()
+        clock.advance(60)
+    say.step("What went to GitHub on funding (day 7): the public issue and the Bounties Board")
+    for issue in github.issues.values():
+        say.note(f"issue #{issue['number']}: {issue['title']}  {issue['html_url']}")
+        say.note(f"labels: {', '.join(label['name'] for label in issue['labels'])}")
+        for line in (issue["body"] or "").splitlines()[1:12]:
+            say.note(f"  │ {line}")
+    for item in github.board_items.values():
+        say.note(f"Bounties Board status: {item['status']}")
+    say.step("Staff open the bounty to developers; GitHub follows")
+    await staff.run("bounty advance", channel=channel_id, to="open")
+    for _ in range(4):
+        await bot.outbox.drain()
+        clock.advance(60)
+    for comments in github.comments.values():
+        for comment in comments:
+            say.note(f"GitHub comment: {comment['body']}")
+    for issue in github.issues.values():
+        say.note(f"labels now: {', '.join(label['name'] for label in issue['labels'])}")
+    if github.violations:
+        say.note(f"GitHub description mismatches: {len(github.violations)}")
 
 
 def _actor(user: SandboxUser):

@@ -71,6 +71,8 @@ class Timers:
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
+            # A wake while a pass is running may start another; they queue on the lock instead of being skipped.
+            max_instances=3,
         )
 
     async def run_due(self) -> int:

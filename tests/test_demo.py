@@ -22,6 +22,9 @@ def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFix
         "The payment is on Ethereum but not final yet",
         "watcher pass: 1 payment(s) found",
         "Payment received: 10,000 USDC on Ethereum. The fee is paid in full.",
+        "issue #1: Bounty - add Backpack connector  https://github.com/hummingbot/hummingbot/issues/1",
+        "Bounties Board status: Open",
+        "GitHub comment: Bounty status: **funded** → **open**.",
         "Overrun: bounty #1 Backpack is past its Setup target",
         "0 violation(s)",
     ):

@@ -164,7 +164,7 @@ class GitHubSandbox:
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.labels: dict[str, dict[str, Any]] = {}
-        self.project = {
+        self.project: dict[str, Any] = {
             "id": "PVT_sandbox7",
             "number": 7,
             "field": "PVTSSF_status",
