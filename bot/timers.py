@@ -10,6 +10,7 @@ A timer that fell due while the bot was down is due at start and fires then.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,7 @@ class Timers:
         assert self.scheduler is not None
         run_at = datetime.now(UTC) + timedelta(seconds=max(0.0, seconds))
         self.scheduler.add_job(
-            self.run_due,
+            self._job,
             "date",
             run_date=run_at,
             id=_JOB_ID,
@@ -74,6 +75,11 @@ class Timers:
             # A wake while a pass is running may start another; they queue on the lock instead of being skipped.
             max_instances=3,
         )
+
+    async def _job(self) -> None:
+        # A pass still running when the bot shuts down is cancelled: that is the end of it, not an error.
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.run_due()
 
     async def run_due(self) -> int:
         """Fire every due timer once, then schedule the next. Returns how many fired."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,3 +125,15 @@ def pay_config(
 async def pay_bot(pay_config: Config, clock: ManualClock) -> AsyncIterator[BountyBot]:
     async with running_bot(pay_config, clock=clock) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI configures logging for a terminal; put the test run's logging back after each test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    discord_level = logging.getLogger("discord").level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("discord").setLevel(discord_level)
