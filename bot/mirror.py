@@ -56,12 +56,14 @@ class GitHubMirror:
 
         return run
 
-    async def _client(self) -> GitHubClient:
+    @property
+    def _live(self) -> GitHubClient:
+        """The client, inside a handler (where `_guarded` has checked it exists)."""
         assert self.client is not None
         return self.client
 
     async def bounty_issue(self, payload: Payload) -> Payload:
-        client = await self._client()
+        client = self._live
         bounty_id = int(payload["bounty_id"])
         conn = self.changes.db.conn
         existing = await store.issue_for(conn, bounty_id)
@@ -103,7 +105,7 @@ class GitHubMirror:
         return self._board
 
     async def board_status(self, payload: Payload) -> Payload:
-        client = await self._client()
+        client = self._live
         bounty_id = int(payload["bounty_id"])
         conn = self.changes.db.conn
         row = await store.issue_for(conn, bounty_id)
@@ -122,7 +124,7 @@ class GitHubMirror:
         return {"item": item_id, "status": status}
 
     async def phase(self, payload: Payload) -> Payload:
-        client = await self._client()
+        client = self._live
         bounty_id = int(payload["bounty_id"])
         row = await store.issue_for(self.changes.db.conn, bounty_id)
         if row is None:
@@ -136,7 +138,7 @@ class GitHubMirror:
 
     async def comment(self, payload: Payload) -> Payload:
         """A mirrored update (weekly updates use it): neutralised text as a comment on the bounty issue."""
-        client = await self._client()
+        client = self._live
         bounty_id = int(payload["bounty_id"])
         row = await store.issue_for(self.changes.db.conn, bounty_id)
         if row is None:

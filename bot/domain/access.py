@@ -49,6 +49,12 @@ def require_lead(actor: Actor, members: list[Member], doing: str) -> None:
     raise NotAllowed(f"Only the exchange lead or Foundation staff can {doing}.")
 
 
+def require_exchange_team(actor: Actor, members: list[Member], doing: str) -> None:
+    if actor.is_staff or membership(actor, members) in (MemberRole.LEAD, MemberRole.EXCHANGE):
+        return
+    raise NotAllowed(f"Only the exchange team or Foundation staff can {doing}.")
+
+
 def lifecycle_role(actor: Actor, members: list[Member]) -> Role:
     """The role a person acts in when asking for a state change."""
     if actor.is_staff:

@@ -13,16 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.http import serve
+from bot.sandbox.http import LocalServer
 
 
-class RecordedEvmRpc:
+class RecordedEvmRpc(LocalServer):
     def __init__(self, fixtures: Path) -> None:
         self.receipts: dict[str, Any] = {}
         self.logs: list[Any] = []
         self.finalized_block: Any = None
-        self.port = 0
-        self._runner: web.AppRunner | None = None
         eth = fixtures / "ethereum"
         for path in eth.glob("*.receipt.*.json"):
             data = json.loads(path.read_text())
@@ -35,18 +33,8 @@ class RecordedEvmRpc:
         bsc = fixtures / "bsc" / "eth_getLogs_BUSD_block_0x1b13c84.response.json"
         self.logs = json.loads(bsc.read_text())["result"]
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/", self._handle)
-        self._runner, self.port = await serve(app)
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.http import serve
+from bot.sandbox.http import LocalServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tools" / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
@@ -140,7 +140,7 @@ class Fault:
     message: str = ""
 
 
-class GitHubSandbox:
+class GitHubSandbox(LocalServer):
     def __init__(
         self,
         *,
@@ -180,8 +180,6 @@ class GitHubSandbox:
         self._ids = itertools.count(1_000_001)
         self._writes: deque[float] = deque()
         self._requests: deque[float] = deque()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
         self.repository = "hummingbot/hummingbot"
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -189,17 +187,10 @@ class GitHubSandbox:
     async def start(self) -> None:
         if self.validate:
             await asyncio.to_thread(_validator)  # a few seconds the first time; once per process
-        app = web.Application()
+        await super().start()
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner, self.port = await serve(app)
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def fault(
         self,

@@ -14,3 +14,27 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
     server = site._server
     assert server is not None
     return runner, int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+
+
+class LocalServer:
+    """A stand-in's lifecycle: `start()` serves `routes()` on 127.0.0.1, `url` says where, `stop()` ends it."""
+
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        self.routes(app)
+        self._runner, self.port = await serve(app)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

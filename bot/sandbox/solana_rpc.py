@@ -22,7 +22,7 @@ from aiohttp import web
 from solders.keypair import Keypair
 from solders.signature import Signature
 
-from bot.sandbox.http import serve
+from bot.sandbox.http import LocalServer
 
 SPL_TOKEN = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
 TOKEN_2022 = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"
@@ -64,26 +64,14 @@ class StoredTx:
 
 
 @dataclass
-class SolanaSandbox:
+class SolanaSandbox(LocalServer):
     transactions: dict[str, StoredTx] = field(default_factory=dict)
     fail: str | None = None  # "timeout" or "error": every request fails that way
     requests: list[str] = field(default_factory=list)
-    port: int = 0
-    _runner: web.AppRunner | None = None
     _slot: Any = field(default_factory=lambda: itertools.count(300_000_000))
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/", self._handle)
-        self._runner, self.port = await serve(app)
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- content --------------------------------------------------------------------------------
 

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from bot.changes import Change
 from bot.domain import notices
-from bot.domain.access import Actor, require_member, require_staff
-from bot.domain.errors import InvalidInput, NotAllowed, RuleViolation
+from bot.domain.access import Actor, require_exchange_team, require_member, require_staff
+from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import Role, State
-from bot.domain.models import Bounty, MemberRole
+from bot.domain.models import Bounty
 from bot.domain.payments import (
     NORMAL_DECIMALS,
     Chain,
@@ -143,10 +143,7 @@ class PaymentService:
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, chain: Chain, address: str
     ) -> tuple[Bounty, str]:
         bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
-        if not actor.is_staff and not any(
-            m.user_id == actor.user_id and m.role in (MemberRole.LEAD, MemberRole.EXCHANGE) for m in members
-        ):
-            raise NotAllowed("Only the exchange team or Foundation staff can register the paying wallet.")
+        require_exchange_team(actor, members, "register the paying wallet")
         address = address.strip()
         problem = evm_address_problem(address) if chain.is_evm else solana_address_problem(address)
         if problem:
