@@ -21,11 +21,15 @@ from bot.integrations.github import GitHubClient, Pacer
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
 from bot.services.bounties import BountyService
+from bot.services.bugs import BUG_SLA, BugService, on_bug_sla
+from bot.services.checklists import ChecklistService
 from bot.services.context import ServiceContext
+from bot.services.developers import DeveloperService
 from bot.services.github_events import GitHubEvents
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
 from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.updates import UpdateService
 from bot.services.verification import ChainClients, Verifier
 from bot.store.db import Database, open_database
 from bot.timers import Timers
@@ -34,7 +38,7 @@ from bot.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.bounty", "cogs.pay", "cogs.audit")
+EXTENSIONS = ("cogs.bounty", "cogs.pay", "cogs.update", "cogs.checklist", "cogs.bug", "cogs.audit")
 
 
 def point_discord_at(config: Config) -> None:
@@ -48,6 +52,10 @@ class Services:
     intake: IntakeService
     bounties: BountyService
     payments: PaymentService
+    developers: DeveloperService
+    updates: UpdateService
+    checklists: ChecklistService
+    bugs: BugService
 
 
 class BountyBot(commands.Bot):
@@ -97,13 +105,23 @@ class BountyBot(commands.Bot):
         self.watch = PaymentWatch(payment_service)
         self.github_client = await self._github_client()
         GitHubMirror(self.github_client, self.changes, self.config).register(self.outbox)
-        self.github_events = GitHubEvents(ctx)
-        self.services = Services(intake=IntakeService(ctx), bounties=bounty_service, payments=payment_service)
+        bug_service = BugService(ctx, bounty_service)
+        self.github_events = GitHubEvents(ctx, bug_service)
+        self.services = Services(
+            intake=IntakeService(ctx),
+            bounties=bounty_service,
+            payments=payment_service,
+            developers=DeveloperService(ctx, bounty_service),
+            updates=UpdateService(ctx, bounty_service),
+            checklists=ChecklistService(ctx, bounty_service),
+            bugs=bug_service,
+        )
 
         async def overrun(ch, timer):
             await on_phase_overrun(self.config, ch, timer)
 
         self.timers.register(PHASE_OVERRUN, overrun)
+        self.timers.register(BUG_SLA, on_bug_sla)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         guild = discord.Object(self.config.discord.guild_id)

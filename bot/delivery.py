@@ -41,6 +41,7 @@ class DiscordDelivery:
             "bounty.post": self.post_to_bounty,
             "bounty.access": self.access,
             "bounty.intro_call": self.intro_call,
+            "bounty.kickoff": self.kickoff,
             "staff.post": self.post_to_staff,
         }
         for kind, handler in handlers.items():
@@ -115,5 +116,18 @@ class DiscordDelivery:
             minutes=30,
             location=where,
             marker=channel_marker(bounty.id),
+        )
+        return {"event_id": event_id}
+
+    async def kickoff(self, payload: Payload) -> Payload:
+        """The development kick-off call, as a scheduled event (one per assignment)."""
+        bounty = await self._bounty(payload)
+        event_id = await self.adapter.ensure_external_event(
+            name=f"Kick-off: {bounty.exchange} connector with {payload['developer']}",
+            description=f"Development kick-off for connector bounty #{bounty.id} ({bounty.exchange}).",
+            start=int(payload["start"]),
+            minutes=30,
+            location=f"Discord: #{channel_name(bounty.id, bounty.exchange)}",
+            marker=f"[bounty:{bounty.id}:kickoff:{payload['marker']}]",
         )
         return {"event_id": event_id}

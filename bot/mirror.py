@@ -1,5 +1,6 @@
 """Outbox handlers for GitHub: the bounty issue, the Bounties Board item and its Status, phase labels and
-comments. Only these are mirrored; a private channel's chat never is.
+comments, weekly updates, the checklist's task list, and bugs as their own issues. Only these are mirrored;
+a private channel's chat never is.
 
 Every write is idempotent: the issue is looked up by its hidden marker before it is created (so a lost
 response never makes a second issue), adding to the board returns the existing item, labels are sets, and
@@ -15,10 +16,12 @@ from typing import Any
 from bot.changes import Changes
 from bot.config import Config
 from bot.domain import github_text, notices
+from bot.domain.bugs import Bug, BugState
+from bot.domain.checklists import ChecklistKind, tasks
 from bot.domain.lifecycle import State
 from bot.integrations.github import Board, GitHubClient, GitHubRateLimited, GitHubRejected
 from bot.outbox import Outbox, PermanentFailure, RetryLater
-from bot.store import bounties
+from bot.store import bounties, bugs, checklists
 from bot.store import github as store
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,10 @@ class GitHubMirror:
             "github.board": self.board_status,
             "github.phase": self.phase,
             "github.comment": self.comment,
+            "github.checklist": self.checklist,
+            "github.bug_issue": self.bug_issue,
+            "github.bug_state": self.bug_state,
+            "github.bug_label": self.bug_label,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -130,7 +137,7 @@ class GitHubMirror:
         if row is None:
             raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
         old, new = State(str(payload["old"])), State(str(payload["new"]))
-        await client.add_labels(row.number, (PHASE_LABEL + new.label,))
+        await client.add_labels(row.number, (PHASE_LABEL + new.label,), replacing=PHASE_LABEL)
         comment_id = await client.comment(row.number, github_text.phase_comment(old, new, ""))
         async with self.changes.begin() as ch:
             await ch.send(f"bounty:{bounty_id}:board:{payload['marker']}", "github.board", bounty_id=bounty_id)
@@ -143,5 +150,77 @@ class GitHubMirror:
         row = await store.issue_for(self.changes.db.conn, bounty_id)
         if row is None:
             raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
-        comment_id = await client.comment(row.number, github_text.neutralize(str(payload["body"])))
+        comment_id = await client.comment(row.number, github_text.bot_comment(str(payload["body"])))
         return {"comment": comment_id}
+
+    async def checklist(self, payload: Payload) -> Payload:
+        """Tick the issue's task list as the checklist stands now (GitHub's other edits to the body are kept)."""
+        client = self._live
+        bounty_id = int(payload["bounty_id"])
+        conn = self.changes.db.conn
+        row = await store.issue_for(conn, bounty_id)
+        bounty = await bounties.get(conn, bounty_id)
+        if row is None or bounty is None:
+            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        done = await checklists.done(conn, bounty_id, ChecklistKind.IMPLEMENTATION)
+        all_tasks = tasks(ChecklistKind.IMPLEMENTATION, bounty.form.exchange_type)
+        edited = await client.edit_body(row.number, lambda body: github_text.tick_tasks(body, all_tasks, done))
+        return {"edited": edited}
+
+    async def _bug_and_issue(self, payload: Payload) -> tuple[Bug, store.IssueRow]:
+        conn = self.changes.db.conn
+        bug = await bugs.get(conn, int(payload["bug_id"]))
+        if bug is None:
+            raise PermanentFailure(f"bug {payload['bug_id']} does not exist")
+        row = await store.issue_for(conn, bug.bounty_id)
+        if row is None:
+            raise RetryLater(f"bounty {bug.bounty_id} has no GitHub issue yet", after=30)
+        return bug, row
+
+    async def bug_issue(self, payload: Payload) -> Payload:
+        """The bug's own issue, labelled `bug` and its severity, linked from the bounty issue."""
+        client = self._live
+        bug, row = await self._bug_and_issue(payload)
+        if bug.github_number is not None:
+            return {"number": bug.github_number}
+        bounty = await bounties.get(self.changes.db.conn, bug.bounty_id)
+        assert bounty is not None
+        issue = await client.find_marked_issue(github_text.bug_marker(bug.id))
+        if issue is None:
+            labels = github_text.bug_labels(bug)
+            await client.ensure_labels(labels, {"bug": "d73a4a"})
+            body = github_text.bug_body(bug, row.number)
+            issue = await client.create_issue(github_text.bug_title(bug, bounty), body, labels)
+        async with self.changes.begin() as ch:
+            await bugs.set_github(ch.tx, bug.id, issue.number, issue.url)
+            await ch.audit(
+                "bug_issue_created", actor_id=None, bounty_id=bug.bounty_id, bug_id=bug.id, number=issue.number
+            )
+            await ch.send(
+                f"bug:{bug.id}:github_link",
+                "github.comment",
+                bounty_id=bug.bounty_id,
+                body=github_text.bug_link_text(bug, issue.number),
+            )
+            # Resolved in Discord before its issue existed: the issue must not stay open.
+            await ch.send(f"bug:{bug.id}:github_state:created", "github.bug_state", bug_id=bug.id)
+        return {"number": issue.number, "url": issue.url}
+
+    async def bug_state(self, payload: Payload) -> Payload:
+        """Close or reopen the bug's issue to match the bug as it is now."""
+        client = self._live
+        bug, _ = await self._bug_and_issue(payload)
+        if bug.github_number is None:
+            raise RetryLater(f"bug {bug.id} has no GitHub issue yet", after=30)
+        await client.set_open(bug.github_number, bug.state is BugState.OPEN)
+        return {"open": bug.state is BugState.OPEN}
+
+    async def bug_label(self, payload: Payload) -> Payload:
+        client = self._live
+        bug, _ = await self._bug_and_issue(payload)
+        if bug.github_number is None:
+            raise RetryLater(f"bug {bug.id} has no GitHub issue yet", after=30)
+        label = str(payload["label"])
+        await client.ensure_labels((label,), {label: "b60205"})
+        await client.add_labels(bug.github_number, (label,))
+        return {"label": label}

@@ -9,7 +9,7 @@ import logging
 
 from aiohttp import web
 
-from bot.integrations.github import pull_request_from
+from bot.integrations.github import IssueState, comment_from, pull_request_from
 from bot.services.github_events import GitHubEvents
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,30 @@ class WebhookReceiver:
             payload = json.loads(body)
         except ValueError:
             return web.json_response({"error": "not JSON"}, status=400)
-        moved: list[int] = []
-        if event == "pull_request" and isinstance(payload.get("pull_request"), dict):
-            raw = payload["pull_request"]
+        if not isinstance(payload, dict):
+            return web.json_response({"error": "not a GitHub event"}, status=400)
+        try:
+            return web.json_response(await self._act(event, payload))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("a signed GitHub %s event had an unexpected shape: %r", event, exc)
+            return web.json_response({"error": f"unexpected {event} payload"}, status=400)
+
+    async def _act(self, event: str, payload: dict[str, object]) -> dict[str, object]:
+        result: dict[str, object] = {"handled": event}
+        action = payload.get("action")
+        sender_info = payload.get("sender")
+        sender = str(sender_info.get("login", "GitHub")) if isinstance(sender_info, dict) else "GitHub"
+        raw = payload.get("pull_request")
+        issue_info = payload.get("issue")
+        comment_info = payload.get("comment")
+        if event == "pull_request" and isinstance(raw, dict):
             pr = pull_request_from({**raw, "pull_request": {"merged_at": raw.get("merged_at")}})
             if pr is not None:
-                moved = await self.events.on_pull_request(pr)
-        return web.json_response({"handled": event, "moved": moved})
+                result["moved"] = await self.events.on_pull_request(pr)
+        elif event == "issues" and action in ("closed", "reopened") and isinstance(issue_info, dict):
+            issue = IssueState(int(issue_info["number"]), action == "reopened", sender)
+            result["bug_changed"] = await self.events.on_issue(issue)
+        elif event == "issue_comment" and action == "created" and isinstance(comment_info, dict):
+            number = int(issue_info["number"]) if isinstance(issue_info, dict) else None
+            result["activity"] = await self.events.on_comment(comment_from(comment_info, number))
+        return result

@@ -17,6 +17,7 @@ class Access(StrEnum):
     ANYONE = "anyone"  # e.g. /bounty start (further limited to the intake channel)
     MEMBERS = "members"  # people on that bounty, and staff
     LEAD = "lead"  # the exchange lead, and staff
+    EXCHANGE = "exchange"  # the exchange team, and staff
     DEVELOPER = "developer"  # the assigned developer, and staff
     STAFF = "staff"
 
@@ -53,6 +54,12 @@ def require_exchange_team(actor: Actor, members: list[Member], doing: str) -> No
     if actor.is_staff or membership(actor, members) in (MemberRole.LEAD, MemberRole.EXCHANGE):
         return
     raise NotAllowed(f"Only the exchange team or Foundation staff can {doing}.")
+
+
+def require_developer(actor: Actor, members: list[Member], doing: str) -> None:
+    if actor.is_staff or membership(actor, members) is MemberRole.DEVELOPER:
+        return
+    raise NotAllowed(f"Only the bounty's assigned developer or Foundation staff can {doing}.")
 
 
 def lifecycle_role(actor: Actor, members: list[Member]) -> Role:

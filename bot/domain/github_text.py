@@ -7,7 +7,10 @@ Pure text. Anything that came from a person passes through :func:`neutralize` fi
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from bot.domain.bugs import Bug
+from bot.domain.checklists import IMPLEMENTATION, Task
 from bot.domain.lifecycle import State
 from bot.domain.models import Bounty, ExchangeType, ReviewEntry, ReviewItem, ReviewStatus
 
@@ -17,27 +20,6 @@ _CLOSING = re.compile(
     r"\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(\s*:?\s+)((?:[\w.-]+/[\w.-]+)?#\d+|https?://github\.com/\S+/(?:issues|pull)/\d+)",
     re.IGNORECASE,
 )
-
-CHECKLISTS: dict[ExchangeType, tuple[str, ...]] = {
-    ExchangeType.CLOB: (
-        "Authentication and connection management",
-        "Market data streaming (order book, trades)",
-        "Order placement and cancellation",
-        "Balance and position queries",
-        "Fee structure implementation",
-        "Error handling and reconnection",
-        "Rate limit management",
-    ),
-    ExchangeType.AMM: (
-        "Chain connection setup",
-        "Wallet integration",
-        "Token list and pool fetching",
-        "Swap execution",
-        "Liquidity provision functions",
-        "Gas estimation and optimization",
-        "Transaction monitoring",
-    ),
-}
 
 # The Bounties Board's Status column, following the bounty.
 BOARD_STATUS: dict[State, str] = {
@@ -57,6 +39,22 @@ BOARD_STATUS: dict[State, str] = {
 def marker(bounty_id: int) -> str:
     """Hidden in every issue the bot opens: how a retry finds the issue a lost response already created."""
     return f"<!-- bountybot:bounty:{bounty_id} -->"
+
+
+def bug_marker(bug_id: int) -> str:
+    return f"<!-- bountybot:bug:{bug_id} -->"
+
+
+# Starts every comment the bot writes, so that a webhook for it is known as the bot's own.
+COMMENT_MARKER = "<!-- bountybot -->"
+
+
+def is_bot_comment(body: str) -> bool:
+    return body.startswith(COMMENT_MARKER)
+
+
+def bot_comment(text: str) -> str:
+    return f"{COMMENT_MARKER}\n{neutralize(text)}"
 
 
 def neutralize(text: str) -> str:
@@ -90,7 +88,7 @@ def issue_body(
         else:
             status = "ok" if entry.status is ReviewStatus.OK else "missing"
             review_lines.append(f"- {item.label}: {status}" + (f" ({entry.note})" if entry.note else ""))
-    checklist = [f"- [{'x' if task in done else ' '}] {task}" for task in CHECKLISTS[f.exchange_type]]
+    checklist = [f"- [{'x' if t.key in done else ' '}] {t.label}" for t in IMPLEMENTATION[f.exchange_type]]
     guide = "CLOB connector" if f.exchange_type is ExchangeType.CLOB else "Gateway connector"
     text = "\n".join(
         [
@@ -128,4 +126,52 @@ def issue_body(
 
 def phase_comment(old: State, new: State, reason: str) -> str:
     line = f"Bounty status: **{old.label}** → **{new.label}**."
-    return neutralize(line + (f"\n\n{reason}" if reason else ""))
+    return bot_comment(line + (f"\n\n{reason}" if reason else ""))
+
+
+def bug_title(bug: Bug, bounty: Bounty) -> str:
+    return neutralize(f"[{bug.severity.label}] {bounty.exchange} connector: {bug.title}")
+
+
+def bug_labels(bug: Bug) -> tuple[str, str]:
+    return ("bug", f"severity: {bug.severity.value}")
+
+
+def sla_line(bug: Bug) -> str:
+    """The SLA as GitHub readers see it (Discord's live timestamps do not render there)."""
+    if bug.due_at is None:
+        return "due at the next release"
+    return "due by " + datetime.fromtimestamp(bug.due_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def bug_body(bug: Bug, bounty_issue: int) -> str:
+    """The bug's own issue. `#<bounty issue>` makes GitHub link it from the bounty issue's timeline."""
+    return "\n".join(
+        [
+            bug_marker(bug.id),
+            f"Reported against the connector bounty #{bounty_issue} (bounty {bug.bounty_id} in BountyBot).",
+            "",
+            f"**Severity:** {bug.severity.label} · **SLA:** {sla_line(bug)}",
+            "",
+            "## Description",
+            "",
+            neutralize(bug.description),
+            "",
+            "Closing this issue resolves the bug in BountyBot; reopening it reopens the bug.",
+        ]
+    )
+
+
+def bug_link_text(bug: Bug, bug_issue: int) -> str:
+    """The bounty issue's comment linking a bug's issue (the comment handler marks and neutralises it)."""
+    return f"Bug reported ({bug.severity.label}): #{bug_issue} {bug.title}"
+
+
+def tick_tasks(body: str, all_tasks: tuple[Task, ...], done: frozenset[str]) -> str:
+    """The body with each checklist task's box ticked or cleared; every other line is left as it is."""
+    for task in all_tasks:
+        mark = "x" if task.key in done else " "
+        label = neutralize(task.label)
+        line = re.compile(rf"^- \[[ xX]\] {re.escape(label)}$", re.MULTILINE)
+        body = line.sub(f"- [{mark}] {label}".replace("\\", "\\\\"), body)
+    return body

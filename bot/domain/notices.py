@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.domain.bugs import Bug, BugState
+from bot.domain.checklists import Progress, Task
 from bot.domain.lifecycle import PROCESS_PHASE, State, describe_moves
 from bot.domain.models import Bounty, ReviewEntry, ReviewItem, ReviewStatus, StatePeriod
 from bot.domain.timeline import PHASE_TITLES, ProcessPhase
+from bot.domain.updates import WeeklyUpdate
 
 COLORS = {"info": 0x5865F2, "ok": 0x57F287, "warn": 0xFEE75C, "alert": 0xED4245, "neutral": 0x99AAB5}
 
@@ -173,3 +176,94 @@ def timeline_lines(periods: list[StatePeriod], targets: dict[ProcessPhase, int],
         mark = "🟥" if days > target else "🟩"
         lines.append(f"{mark} {PHASE_TITLES[phase]} `{bar}` {days:.1f} / {target} d")
     return lines
+
+
+def developer_assigned(bounty: Bounty, user_id: int, login: str, kickoff_at: int, replaced: int | None) -> Notice:
+    before = f" They take over from <@{replaced}>." if replaced else ""
+    return Notice(
+        title=f"Developer assigned: {login}",
+        description=f"<@{user_id}> (GitHub `{login}`) builds the {bounty.exchange} connector.{before}\n"
+        f"Kick-off call {ts(kickoff_at, 'F')} ({ts(kickoff_at)}), in the server's events.",
+        fields=(
+            Field(
+                "What happens now",
+                "The developer posts a weekly update with `/update` and ticks the implementation checklist with "
+                "`/checklist`; both show here and on the public GitHub issue. Report problems with `/bug report`.",
+            ),
+        ),
+        tone="ok",
+        ping_user_ids=(user_id,),
+    )
+
+
+def weekly_update(bounty: Bounty, author_id: int, update: WeeklyUpdate) -> Notice:
+    bar = "█" * (update.percent // 10) + "░" * (10 - update.percent // 10)
+    return Notice(
+        title=f"Weekly update · {update.percent}% complete",
+        description=f"`{bar}` from <@{author_id}>",
+        fields=(
+            Field("Done this week", clip(update.done, 1024)),
+            Field("Next", clip(update.next, 1024)),
+            Field("Blockers", clip(update.blockers, 1024)),
+        ),
+        tone="warn" if update.blockers != "None" else "info",
+        footer=f"Bounty #{bounty.id} {bounty.exchange}",
+    )
+
+
+def checklist_changed(progress: Progress, ticked: list[Task], unticked: list[Task], actor_id: int) -> Notice:
+    lines = [f"✅ {t.label}" for t in ticked] + [f"↩️ {t.label} (unticked)" for t in unticked]
+    return Notice(
+        title=f"{progress.kind.label}: {progress.summary} done",
+        description="\n".join(lines) + f"\nby <@{actor_id}>",
+        tone="ok" if progress.count == progress.total else "info",
+    )
+
+
+def sla_text(bug: Bug) -> str:
+    if bug.state is BugState.RESOLVED:
+        return f"resolved {ts(bug.resolved_at or bug.opened_at)}"
+    if bug.due_at is None:
+        return "due at the next release"
+    return f"due {ts(bug.due_at)}"
+
+
+def bug_line(bug: Bug, now: int) -> str:
+    late = " ⚠️ **SLA breached**" if bug.state is BugState.OPEN and bug.due_at and bug.due_at <= now else ""
+    link = f" · [GitHub #{bug.github_number}]({bug.github_url})" if bug.github_url else ""
+    return f"**#{bug.id}** {bug.severity.label} · {clip(bug.title, 80)} · {sla_text(bug)}{late}{link}"
+
+
+def bug_reported(bounty: Bounty, bug: Bug) -> Notice:
+    return Notice(
+        title=f"Bug #{bug.id} ({bug.severity.label}): {bug.title}",
+        description=clip(bug.description, 1500),
+        fields=(Field("SLA", sla_text(bug), inline=True), Field("Reported by", f"<@{bug.reporter_id}>", inline=True)),
+        tone="alert" if bug.severity.value == "critical" else "warn",
+        footer=f"Bounty #{bounty.id} {bounty.exchange} · the developer resolves it with /bug resolve",
+    )
+
+
+def bug_state_changed(bug: Bug, by: str) -> Notice:
+    if bug.state is BugState.RESOLVED:
+        return Notice(title=f"Bug #{bug.id} resolved: {bug.title}", description=f"Resolved by {by}.", tone="ok")
+    return Notice(
+        title=f"Bug #{bug.id} reopened: {bug.title}",
+        description=f"Reopened by {by}. SLA: {sla_text(bug)}.",
+        tone="warn",
+    )
+
+
+def bug_sla(bounty: Bounty, bug: Bug, stage: str) -> Notice:
+    if stage == "breach":
+        return Notice(
+            title=f"SLA breached: bug #{bug.id} ({bug.severity.label}) on bounty #{bounty.id} {bounty.exchange}",
+            description=f"{bug.title}\nIt was due {ts(bug.due_at or 0)} and is still open.",
+            tone="alert",
+        )
+    share = "half" if stage == "warn_50" else "90%"
+    return Notice(
+        title=f"Bug #{bug.id} ({bug.severity.label}): {share} of its SLA window used",
+        description=f"{bug.title}\nDue {ts(bug.due_at or 0)}.",
+        tone="warn",
+    )

@@ -196,13 +196,16 @@ class GitHubClient:
             lambda: int(self.repo.get_issue(number).create_comment(body).id), write=True, requests=2
         )
 
-    async def add_labels(self, number: int, labels: tuple[str, ...]) -> None:
+    async def add_labels(self, number: int, labels: tuple[str, ...], *, replacing: str | None = None) -> None:
+        """Add `labels`, first dropping any label that starts with `replacing` (one phase label at a time)."""
+
         # Set semantics through PATCH: PyGithub's add_to_labels sends a bare array, a form GitHub's
         # description no longer documents (it asks for {"labels": [...]}).
         def add() -> None:
             issue = self.repo.get_issue(number)
             current = [label.name for label in issue.labels]
-            wanted = current + [name for name in labels if name not in current]
+            kept = [name for name in current if not (replacing and name.startswith(replacing) and name not in labels)]
+            wanted = kept + [name for name in labels if name not in kept]
             if wanted != current:
                 issue.edit(labels=wanted)
 
@@ -210,6 +213,31 @@ class GitHubClient:
 
     async def set_body(self, number: int, body: str) -> None:
         await self._rest(lambda: self.repo.get_issue(number).edit(body=body), write=True, requests=2)
+
+    async def edit_body(self, number: int, change: Callable[[str], str]) -> bool:
+        """Rewrite the issue body with `change` (applied to the body as GitHub has it now); False if unchanged."""
+
+        def edit() -> bool:
+            issue = self.repo.get_issue(number)
+            body = issue.body or ""
+            new = change(body)
+            if new == body:
+                return False
+            issue.edit(body=new)
+            return True
+
+        return await self._rest(edit, write=True, requests=2)
+
+    async def set_open(self, number: int, is_open: bool) -> None:
+        """Close or reopen an issue; nothing is written when it is already so."""
+
+        def run() -> None:
+            issue = self.repo.get_issue(number)
+            wanted = "open" if is_open else "closed"
+            if issue.state != wanted:
+                issue.edit(state=wanted)
+
+        await self._rest(run, write=True, requests=2)
 
     # --- the Projects board (GraphQL) ------------------------------------------------------------
 
@@ -290,24 +318,83 @@ def pull_request_from(issue: dict[str, Any]) -> PullRequestInfo | None:
     )
 
 
-async def changed_pull_requests(
-    client: GitHubClient, base_url: str, etag: str | None
-) -> tuple[str | None, list[PullRequestInfo]] | None:
-    """Recently updated pull requests, with a conditional request: None when nothing changed (304)."""
+@dataclass(frozen=True)
+class IssueState:
+    number: int
+    open: bool
+    by: str  # who changed it, when known
+
+
+@dataclass(frozen=True)
+class CommentInfo:
+    id: int
+    issue_number: int
+    author: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Changed:
+    etag: str | None
+    pulls: list[PullRequestInfo]
+    issues: list[IssueState]
+
+
+def comment_from(comment: dict[str, Any], issue_number: int | None = None) -> CommentInfo:
+    number = issue_number if issue_number is not None else int(str(comment.get("issue_url", "0")).rsplit("/", 1)[-1])
+    return CommentInfo(
+        int(comment["id"]), number, str((comment.get("user") or {}).get("login", "")), str(comment.get("body") or "")
+    )
+
+
+async def _conditional_get(
+    client: GitHubClient, url: str, params: dict[str, str], etag: str | None
+) -> httpx.Response | None:
+    """One conditional request: None when nothing changed (a 304, which costs no patience)."""
     client.pacer.admit(False)
     client.requests += 1
     headers = {"If-None-Match": etag} if etag else {}
     try:
-        response = await client.http.get(
-            f"{base_url}/repos/{client.repository}/issues",
-            params={"state": "all", "sort": "updated", "direction": "desc", "per_page": "50"},
-            headers=headers,
-        )
+        response = await client.http.get(url, params=params, headers=headers)
     except httpx.HTTPError as exc:
         raise GitHubUnavailable(f"GitHub unreachable: {type(exc).__name__}") from exc
     if response.status_code == 304:
         return None
     if response.status_code >= 400:
         raise GitHubUnavailable(f"GitHub answered {response.status_code} to the poll")
-    found = [pr for issue in response.json() if (pr := pull_request_from(issue)) is not None]
-    return response.headers.get("ETag"), found
+    return response
+
+
+async def changed_issues(client: GitHubClient, base_url: str, etag: str | None) -> Changed | None:
+    """Recently updated issues and pull requests; None when nothing changed."""
+    response = await _conditional_get(
+        client,
+        f"{base_url}/repos/{client.repository}/issues",
+        {"state": "all", "sort": "updated", "direction": "desc", "per_page": "50"},
+        etag,
+    )
+    if response is None:
+        return None
+    pulls, issues = [], []
+    for item in response.json():
+        pr = pull_request_from(item)
+        if pr is not None:
+            pulls.append(pr)
+        else:
+            issues.append(IssueState(int(item["number"]), item.get("state") == "open", "GitHub"))
+    return Changed(response.headers.get("ETag"), pulls, issues)
+
+
+async def changed_comments(
+    client: GitHubClient, base_url: str, etag: str | None
+) -> tuple[str | None, list[CommentInfo]] | None:
+    """Recently updated issue comments across the repository; None when nothing changed."""
+    response = await _conditional_get(
+        client,
+        f"{base_url}/repos/{client.repository}/issues/comments",
+        {"sort": "updated", "direction": "desc", "per_page": "50"},
+        etag,
+    )
+    if response is None:
+        return None
+    return response.headers.get("ETag"), [comment_from(c) for c in response.json()]

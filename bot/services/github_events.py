@@ -1,27 +1,40 @@
-"""GitHub → Discord: what a pull request referencing a bounty issue means for the bounty.
+"""GitHub → Discord: what happens on GitHub that the bounty cares about.
 
-A pull request that references the bounty's issue (`#123` or its URL) marks the bounty Submitted (the
-lifecycle moves from development to testing); merged, it marks it Merged and the lifecycle moves on to
-governance. Each pull request state is acted on once, whether it arrives by webhook or by polling.
+- A pull request that references the bounty's issue (`#123` or its URL) marks the bounty Submitted (the
+  lifecycle moves from development to testing); merged, it marks it Merged and the lifecycle moves on to
+  governance. Each pull request state is acted on once, whether it arrives by webhook or by polling.
+- A bug's issue closed or reopened resolves or reopens the bug.
+- A comment by the assigned developer on the bounty's issue (or one of its bugs) counts as activity; the
+  bot's own comments, and anyone else's, do not.
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.domain.github_text import is_bot_comment
 from bot.domain.lifecycle import Role, State
-from bot.integrations.github import GitHubClient, PullRequestInfo, changed_pull_requests
+from bot.integrations.github import (
+    CommentInfo,
+    GitHubClient,
+    IssueState,
+    PullRequestInfo,
+    changed_comments,
+    changed_issues,
+)
+from bot.services.bugs import BugService
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
-from bot.store import bounties
+from bot.store import bounties, bugs, developers
 from bot.store import github as store
 
 _REFERENCE = re.compile(r"(?:#|/issues/)(\d+)\b")
 
 
 class GitHubEvents:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, bug_service: BugService) -> None:
         self.ctx = ctx
+        self.bugs = bug_service
 
     async def first_delivery(self, delivery: str, event: str) -> bool:
         async with self.ctx.changes.begin() as ch:
@@ -60,17 +73,63 @@ class GitHubEvents:
                         moved.append(row.bounty_id)
         return moved
 
+    async def on_issue(self, issue: IssueState) -> bool:
+        """An issue closed or reopened; True when it was a bug's and the bug changed."""
+        changed = await self.bugs.on_github_issue(issue.number, "open" if issue.open else "closed", issue.by)
+        return changed is not None
+
+    async def on_comment(self, comment: CommentInfo) -> bool:
+        """True when the comment counted as the assigned developer's activity."""
+        if is_bot_comment(comment.body):
+            return False
+        conn = self.ctx.conn
+        row = await store.by_number(conn, comment.issue_number)
+        bounty_id = row.bounty_id if row is not None else None
+        if bounty_id is None and (bug := await bugs.by_github_number(conn, comment.issue_number)) is not None:
+            bounty_id = bug.bounty_id
+        if bounty_id is None:
+            return False
+        assignment = await developers.for_bounty(conn, bounty_id)
+        if assignment is None or assignment.github_login.lower() != comment.author.lower():
+            return False
+        async with self.ctx.changes.begin() as ch:
+            await developers.touch(ch.tx, bounty_id, ch.now)
+            await ch.audit(
+                "developer_activity",
+                actor_id=None,
+                bounty_id=bounty_id,
+                source="github_comment",
+                issue=comment.issue_number,
+                comment=comment.id,
+            )
+        return True
+
     async def poll_once(self, client: GitHubClient, base_url: str) -> int:
-        """The polling fallback: one conditional request; a 304 costs nothing against the quota's patience."""
+        """The polling fallback: conditional requests, so a quiet repository costs only 304s.
+        Returns how many things it acted on."""
+        acted = 0
         etag = await store.etag(self.ctx.conn, "issues")
-        changed = await changed_pull_requests(client, base_url, etag)
-        if changed is None:
-            return 0
-        new_etag, pulls = changed
-        moved = 0
-        for pr in pulls:
-            moved += len(await self.on_pull_request(pr))
-        if new_etag:
+        changed = await changed_issues(client, base_url, etag)
+        if changed is not None:
+            for pr in changed.pulls:
+                acted += len(await self.on_pull_request(pr))
+            for issue in changed.issues:
+                acted += await self.on_issue(issue)
+            if changed.etag:
+                async with self.ctx.changes.begin() as ch:
+                    await store.set_etag(ch.tx, "issues", changed.etag)
+        etag = await store.etag(self.ctx.conn, "comments")
+        comments = await changed_comments(client, base_url, etag)
+        if comments is not None:
+            new_etag, found = comments
+            # Comment ids only grow: the high-water mark keeps an edited old comment from counting again.
+            seen = int(await store.etag(self.ctx.conn, "comments:last_id") or 0)
+            for comment in sorted(found, key=lambda c: c.id):
+                if comment.id > seen:
+                    acted += await self.on_comment(comment)
             async with self.ctx.changes.begin() as ch:
-                await store.set_etag(ch.tx, "issues", new_etag)
-        return moved
+                if new_etag:
+                    await store.set_etag(ch.tx, "comments", new_etag)
+                if found:
+                    await store.set_etag(ch.tx, "comments:last_id", str(max(seen, *(c.id for c in found))))
+        return acted

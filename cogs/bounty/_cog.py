@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.domain.access import Access
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
-from bot.domain.notices import review_summary
+from bot.domain.notices import review_summary, ts
 from bot.tree import actor_for
 from cogs.bounty._intake import ExchangeModal
 from cogs.bounty._render import list_embed, status_embed
@@ -182,4 +182,34 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         )
         await interaction.response.send_message(
             f"Bounty #{found.id} is now **{found.state.label}**.", ephemeral=True, allowed_mentions=NONE
+        )
+
+    @app_commands.command(
+        name="assign",
+        description="Assign the developer who builds the connector, and book the kick-off (staff)",
+        extras={"access": Access.STAFF},
+    )
+    @app_commands.describe(
+        developer="The developer (a member of this server)",
+        github="Their GitHub username",
+        kickoff="Kick-off call, YYYY-MM-DD HH:MM in UTC (default: tomorrow)",
+        bounty=BOUNTY_DESCRIPTION,
+    )
+    async def assign(
+        self,
+        interaction: discord.Interaction[Any],
+        developer: discord.Member | discord.User,
+        github: app_commands.Range[str, 1, 80],
+        kickoff: app_commands.Range[str, 0, 40] = "",
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        done = await self.bot.services.developers.assign(
+            actor_for(interaction), bounty, interaction.channel_id, developer.id, developer.bot, github, kickoff
+        )
+        before = f" (replacing <@{done.replaced}>)" if done.replaced else ""
+        await interaction.response.send_message(
+            f"{developer.mention} (`{done.login}`) builds bounty #{done.bounty.id} {done.bounty.exchange}{before}. "
+            f"It is now **{done.bounty.state.label}**; kick-off {ts(done.kickoff_at, 'F')}.",
+            ephemeral=True,
+            allowed_mentions=NONE,
         )

@@ -15,6 +15,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.intake import LIMITS, ExchangeAnswers, TechnicalAnswers
 from bot.domain.models import SubType
 from bot.tree import actor_for, report_error
+from cogs.retry import RetryView
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -221,18 +222,3 @@ class ContinueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
             await report_error(interaction, exc)
             return
         await interaction.response.send_modal(TechnicalModal(self.draft_id))
-
-
-class RetryView(discord.ui.View):
-    """A "Fix my answers" button that reopens a modal with what was typed."""
-
-    def __init__(self, make_modal: Any) -> None:
-        super().__init__(timeout=1800)
-        self.make_modal = make_modal
-
-    @discord.ui.button(label="Fix my answers", style=discord.ButtonStyle.primary)
-    async def fix(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        await interaction.response.send_modal(self.make_modal())
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any) -> None:
-        await report_error(interaction, error)

@@ -626,13 +626,23 @@ class DiscordSandbox:
                     resource = {"type": 4, "message": self.public(message)}
             elif kind == 7 and "message" in interaction.payload:
                 target = interaction.payload["message"]
-                for stored in s.messages.get(target["channel_id"], []):
-                    if stored["id"] == target["id"]:
-                        stored.update({k: v for k, v in data.items() if k in ("content", "embeds")})
-                        if "components" in data:
-                            stored["components"] = _number_components(data["components"])
-                        stored["edited_timestamp"] = iso()
-                        resource = {"type": 7, "message": self.public(stored)}
+                stored = next((m for m in s.messages.get(target["channel_id"], []) if m["id"] == target["id"]), None)
+                if stored is None:  # an ephemeral message lives only with the interaction that sent it
+                    stored = next(
+                        (
+                            ix.original
+                            for ix in self.interactions.values()
+                            if ix.original is not None and ix.original["id"] == target["id"]
+                        ),
+                        None,
+                    )
+                if stored is not None:
+                    stored.update({k: v for k, v in data.items() if k in ("content", "embeds")})
+                    if "components" in data:
+                        stored["components"] = _number_components(data["components"])
+                    stored["edited_timestamp"] = iso()
+                    interaction.original = stored
+                    resource = {"type": 7, "message": self.public(stored)}
             interaction.changed.set()
             if request.query.get("with_response") not in ("1", "true", "True"):
                 return 204, None

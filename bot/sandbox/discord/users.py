@@ -61,6 +61,10 @@ class Reply:
         return out
 
     @property
+    def selects(self) -> list[dict[str, Any]]:
+        return [c for row in self.message.get("components") or [] for c in row.get("components", []) if c["type"] == 3]
+
+    @property
     def attachments(self) -> list[dict[str, Any]]:
         return list(self.message.get("attachments") or [])
 
@@ -238,6 +242,22 @@ class SandboxUser:
         if button.get("disabled"):
             raise ClientRefused(f"the button {label_or_id!r} is disabled")
         data = {"custom_id": button["custom_id"], "component_type": 2}
+        interaction = await self.sandbox.send_interaction(
+            3, str(self.id), reply.message["channel_id"], data, message=reply.message
+        )
+        return await self._settle(interaction, wait)
+
+    async def choose(self, reply: Reply, custom_id: str, values: list[str], *, wait: float = 5.0) -> Outcome:
+        """Pick `values` in the string select `custom_id` on `reply` (the client enforces options and counts)."""
+        select = next((c for c in reply.selects if c["custom_id"] == custom_id), None)
+        if select is None:
+            raise ClientRefused(f"no select {custom_id!r}; selects: {[c['custom_id'] for c in reply.selects]}")
+        valid = {o["value"] for o in select.get("options", [])}
+        if any(v not in valid for v in values):
+            raise ClientRefused(f"the select only offers {sorted(valid)}")
+        if not select.get("min_values", 1) <= len(values) <= select.get("max_values", 1):
+            raise ClientRefused(f"the select will not take {len(values)} choice(s)")
+        data = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
         interaction = await self.sandbox.send_interaction(
             3, str(self.id), reply.message["channel_id"], data, message=reply.message
         )

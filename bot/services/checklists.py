@@ -1,0 +1,86 @@
+"""`/checklist`: view and tick the implementation checklist (developer, staff) or the QA checklist (staff).
+
+Ticks show in the bounty channel; the implementation checklist is also the public issue's task list.
+"""
+
+from __future__ import annotations
+
+from bot.domain import notices
+from bot.domain.access import Actor, membership, require_developer, require_staff
+from bot.domain.checklists import ChecklistKind, Progress, changes, tasks
+from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.lifecycle import State
+from bot.domain.models import Bounty, MemberRole
+from bot.services.bounties import BountyService
+from bot.services.context import ServiceContext
+from bot.store import checklists, developers
+
+# A checklist can be ticked from the developer's assignment until the bounty leaves testing.
+TICKABLE = frozenset({State.DEVELOPMENT, State.TESTING})
+
+
+class ChecklistService:
+    def __init__(self, ctx: ServiceContext, bounties_: BountyService) -> None:
+        self.ctx = ctx
+        self.bounties = bounties_
+
+    async def view(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, kind: ChecklistKind
+    ) -> tuple[Bounty, Progress, bool]:
+        """The checklist, and whether this person may tick it."""
+        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
+        done = await checklists.done(self.ctx.conn, bounty.id, kind)
+        progress = Progress(kind, tasks(kind, bounty.form.exchange_type), done)
+        may_tick = bounty.state in TICKABLE and (
+            actor.is_staff
+            or (kind is ChecklistKind.IMPLEMENTATION and membership(actor, members) is MemberRole.DEVELOPER)
+        )
+        return bounty, progress, may_tick
+
+    async def tick(self, actor: Actor, bounty_id: int, kind: ChecklistKind, selected: list[str]) -> Progress:
+        """Make the ticked tasks exactly `selected`."""
+        bounty, members = await self.bounties.visible(actor, bounty_id, None)
+        if kind is ChecklistKind.QA:
+            require_staff(actor, "tick the QA checklist")
+        else:
+            require_developer(actor, members, "tick the implementation checklist")
+        if bounty.state not in TICKABLE:
+            raise RuleViolation(
+                f"Bounty #{bounty.id} is `{bounty.state.label}`; checklists are ticked during development and testing."
+            )
+        all_tasks = tasks(kind, bounty.form.exchange_type)
+        known = {t.key for t in all_tasks}
+        unknown = [key for key in selected if key not in known]
+        if unknown:
+            raise InvalidInput(
+                [f"Checklist: `{unknown[0][:40]}` is not a task of this checklist; run `/checklist` again."]
+            )
+        after = frozenset(selected)
+        async with self.ctx.changes.begin() as ch:
+            before = await checklists.done(ch.tx, bounty.id, kind)
+            ticked, unticked = changes(before, after, all_tasks)
+            progress = Progress(kind, all_tasks, after)
+            if not ticked and not unticked:
+                return progress
+            await checklists.set_done(ch.tx, bounty.id, kind, after, actor.user_id, ch.now)
+            await ch.audit(
+                "checklist_ticked",
+                actor_id=actor.user_id,
+                bounty_id=bounty.id,
+                list=kind.value,
+                ticked=[t.key for t in ticked],
+                unticked=[t.key for t in unticked],
+            )
+            marker = ch.audit_ids[-1]
+            if membership(actor, members) is MemberRole.DEVELOPER:
+                await developers.touch(ch.tx, bounty.id, ch.now)
+            await ch.send(
+                f"bounty:{bounty.id}:checklist:{marker}",
+                "bounty.post",
+                bounty_id=bounty.id,
+                notice=notices.checklist_changed(progress, ticked, unticked, actor.user_id).to_payload(),
+            )
+            if kind is ChecklistKind.IMPLEMENTATION:
+                # The handler writes the task list as it is when it runs, so edits never go back in time.
+                await ch.send(f"bounty:{bounty.id}:github_checklist:{marker}", "github.checklist", bounty_id=bounty.id)
+        return progress

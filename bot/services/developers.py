@@ -1,0 +1,146 @@
+"""`/bounty assign`: the developer who builds the connector, their kick-off, and their activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.changes import Change
+from bot.domain import notices
+from bot.domain.access import Actor, require_staff
+from bot.domain.developers import ASSIGNABLE, check_one_active, clean_login, github_login_problem
+from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.lifecycle import Role, State
+from bot.domain.models import Bounty, MemberRole
+from bot.services.bounties import BountyService
+from bot.services.context import ServiceContext
+from bot.services.lifecycle import transition
+from bot.store import bounties, developers
+
+KICKOFF_FORMAT = "%Y-%m-%d %H:%M"
+MAX_KICKOFF_AHEAD = 60 * 86400
+
+
+@dataclass(frozen=True)
+class Assigned:
+    bounty: Bounty
+    login: str
+    kickoff_at: int
+    replaced: int | None  # the previous developer's user id, on a reassignment
+
+
+def parse_kickoff(text: str, now: int, default_hour: int) -> int:
+    """`YYYY-MM-DD HH:MM` in UTC; empty means the next day at the configured update hour."""
+    text = text.strip()
+    if not text:
+        tomorrow = datetime.fromtimestamp(now, UTC) + timedelta(days=1)
+        return int(tomorrow.replace(hour=default_hour, minute=0, second=0, microsecond=0).timestamp())
+    try:
+        when = int(datetime.strptime(text, KICKOFF_FORMAT).replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        raise InvalidInput(
+            [f"Kick-off: `{text[:40]}` is not a date and time; write it as YYYY-MM-DD HH:MM in UTC."]
+        ) from None
+    if when <= now:
+        raise InvalidInput(["Kick-off: that time is in the past; pick a future time (UTC)."])
+    if when - now > MAX_KICKOFF_AHEAD:
+        raise InvalidInput(["Kick-off: it must be within the next 60 days."])
+    return when
+
+
+class DeveloperService:
+    def __init__(self, ctx: ServiceContext, bounties_: BountyService) -> None:
+        self.ctx = ctx
+        self.bounties = bounties_
+
+    async def assign(
+        self,
+        actor: Actor,
+        bounty_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        user_is_bot: bool,
+        github: str,
+        kickoff: str = "",
+    ) -> Assigned:
+        require_staff(actor, "assign a developer")
+        problems = []
+        if user_is_bot:
+            problems.append("Developer: a bot cannot build a connector; pick a person.")
+        if why := github_login_problem(github):
+            problems.append(why)
+        if problems:
+            raise InvalidInput(problems)
+        login = clean_login(github)
+        bounty = await self.bounties._find(bounty_id, channel_id, actor)
+        if bounty.state not in ASSIGNABLE:
+            allowed = ", ".join(f"`{s.label}`" for s in sorted(ASSIGNABLE, key=list(State).index))
+            raise RuleViolation(
+                f"Bounty #{bounty.id} is `{bounty.state.label}`; a developer is assigned while it is {allowed}."
+            )
+        conn = self.ctx.conn
+        members = await bounties.members(conn, bounty.id)
+        role = next((m.role for m in members if m.user_id == user_id), None)
+        if role in (MemberRole.LEAD, MemberRole.EXCHANGE):
+            raise RuleViolation(f"<@{user_id}> is on the exchange team of bounty #{bounty.id}; pick someone else.")
+        check_one_active(f"<@{user_id}>", await developers.other_bounties(conn, user_id, login, bounty.id))
+        current = await developers.for_bounty(conn, bounty.id)
+        if current is not None and current.user_id == user_id and current.github_login == login:
+            raise RuleViolation(f"<@{user_id}> (`{login}`) is already the developer of bounty #{bounty.id}.")
+        kickoff_at = parse_kickoff(kickoff, self.ctx.clock.now(), self.ctx.config.updates.hour)
+        replaced = current.user_id if current is not None and current.user_id != user_id else None
+        async with self.ctx.changes.begin() as ch:
+            if replaced is not None:
+                await bounties.remove_member(ch.tx, bounty.id, replaced)
+                await ch.audit("developer_unassigned", actor_id=actor.user_id, bounty_id=bounty.id, user_id=replaced)
+                await ch.send(
+                    f"bounty:{bounty.id}:access:{ch.audit_ids[-1]}",
+                    "bounty.access",
+                    bounty_id=bounty.id,
+                    user_id=replaced,
+                    allow=False,
+                )
+            if role is None:
+                await bounties.add_member(ch.tx, bounty.id, user_id, MemberRole.DEVELOPER, actor.user_id, ch.now)
+            await developers.assign(ch.tx, bounty.id, user_id, login, actor.user_id, ch.now)
+            await ch.audit(
+                "developer_assigned", actor_id=actor.user_id, bounty_id=bounty.id, user_id=user_id, github=login
+            )
+            marker = ch.audit_ids[-1]
+            await ch.send(
+                f"bounty:{bounty.id}:access:{marker}", "bounty.access", bounty_id=bounty.id, user_id=user_id, allow=True
+            )
+            updated = await self._start_development(ch, bounty, actor, user_id, login)
+            await ch.send(
+                f"bounty:{bounty.id}:developer:{marker}",
+                "bounty.post",
+                bounty_id=bounty.id,
+                notice=notices.developer_assigned(updated, user_id, login, kickoff_at, replaced).to_payload(),
+            )
+            await ch.send(
+                f"bounty:{bounty.id}:kickoff:{marker}",
+                "bounty.kickoff",
+                bounty_id=bounty.id,
+                start=kickoff_at,
+                developer=login,
+                marker=marker,
+            )
+            if bounty.state not in (State.FUNDED, State.OPEN):
+                # Already under way: the public issue says who builds it now (the phase comment did otherwise).
+                await ch.send(
+                    f"bounty:{bounty.id}:github_developer:{marker}",
+                    "github.comment",
+                    bounty_id=bounty.id,
+                    body=f"Developer reassigned: {login}.",
+                )
+        return Assigned(updated, login, kickoff_at, replaced)
+
+    async def _start_development(self, ch: Change, bounty: Bounty, actor: Actor, user_id: int, login: str) -> Bounty:
+        """Funded → open → development: developer selection is over."""
+        reason = f"Developer <@{user_id}> ({login}) assigned."
+        for before, after in ((State.FUNDED, State.OPEN), (State.OPEN, State.DEVELOPMENT)):
+            if bounty.state is before:
+                bounty = await transition(
+                    ch, self.ctx.config, bounty, after, role=Role.STAFF, actor_id=actor.user_id, reason=reason
+                )
+        return bounty

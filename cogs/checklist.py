@@ -1,0 +1,101 @@
+"""`/checklist`: view the implementation or QA checklist, and tick it with a select menu."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.access import Access
+from bot.domain.checklists import ChecklistKind, Progress
+from bot.domain.models import Bounty
+from bot.domain.notices import COLORS
+from bot.tree import actor_for, report_error
+
+if TYPE_CHECKING:
+    from bot.app import BountyBot
+
+KIND_CHOICES = [
+    app_commands.Choice(name="implementation", value=ChecklistKind.IMPLEMENTATION.value),
+    app_commands.Choice(name="QA", value=ChecklistKind.QA.value),
+]
+
+
+def checklist_embed(bounty: Bounty, progress: Progress, may_tick: bool) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"{progress.kind.label} · bounty #{bounty.id} {bounty.exchange}",
+        description="\n".join(progress.lines()),
+        colour=COLORS["ok"] if progress.count == progress.total else COLORS["info"],
+    )
+    hint = "Pick every task that is done in the menu below." if may_tick else "View only."
+    embed.set_footer(text=f"{progress.summary} done · {hint}")
+    return embed
+
+
+class TickSelect(discord.ui.Select[Any]):
+    def __init__(self, bounty_id: int, progress: Progress) -> None:
+        super().__init__(
+            custom_id=f"checklist:{bounty_id}:{progress.kind.value}",
+            placeholder="Tasks that are done",
+            min_values=0,
+            max_values=progress.total,
+            options=[
+                discord.SelectOption(label=t.label[:100], value=t.key, default=t.key in progress.done)
+                for t in progress.tasks
+            ],
+        )
+        self.bounty_id = bounty_id
+        self.kind = progress.kind
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: BountyBot = interaction.client
+        progress = await bot.services.checklists.tick(actor_for(interaction), self.bounty_id, self.kind, self.values)
+        bounty, progress, may_tick = await bot.services.checklists.view(
+            actor_for(interaction), self.bounty_id, None, self.kind
+        )
+        await interaction.response.edit_message(
+            embed=checklist_embed(bounty, progress, may_tick), view=TickView(bounty.id, progress)
+        )
+
+
+class TickView(discord.ui.View):
+    def __init__(self, bounty_id: int, progress: Progress) -> None:
+        super().__init__(timeout=900)
+        self.add_item(TickSelect(bounty_id, progress))
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any) -> None:
+        await report_error(interaction, error)
+
+
+class ChecklistCog(commands.Cog):
+    def __init__(self, bot: BountyBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="checklist",
+        description="View and tick the implementation checklist (developer) or the QA checklist (staff)",
+        extras={"access": Access.MEMBERS},
+    )
+    @app_commands.describe(checklist="Which checklist (default: implementation)", bounty="Bounty number")
+    @app_commands.choices(checklist=KIND_CHOICES)
+    async def checklist(
+        self,
+        interaction: discord.Interaction[Any],
+        checklist: app_commands.Choice[str] | None = None,
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        kind = ChecklistKind(checklist.value) if checklist else ChecklistKind.IMPLEMENTATION
+        found, progress, may_tick = await self.bot.services.checklists.view(
+            actor_for(interaction), bounty, interaction.channel_id, kind
+        )
+        embed = checklist_embed(found, progress, may_tick)
+        if may_tick:
+            await interaction.response.send_message(embed=embed, view=TickView(found.id, progress), ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: BountyBot) -> None:
+    await bot.add_cog(ChecklistCog(bot))
