@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -15,67 +13,17 @@ import pytest
 
 from bot.app import BountyBot
 from bot.clock import ManualClock
-from bot.config import Config
 from bot.domain.lifecycle import State
-from bot.sandbox import github as github_sandbox
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.github import GitHubSandbox
-from bot.sandbox.harness import running_bot, sandbox_config
+from bot.sandbox.harness import running_bot
 from bot.store import bounties
 from bot.store import outbox as outbox_store
 from tests.conftest import People
+from tests.github_helpers import SECRET, funded, gh_bot, github, github_config, settle
 from tests.intake_helpers import start_bounty
 
-SECRET = "webhook-secret-for-tests"
-
-
-@pytest.fixture
-async def github() -> AsyncIterator[GitHubSandbox]:
-    if not github_sandbox.available():
-        pytest.skip("run `npm ci --prefix tools` for GitHub's OpenAPI description")
-    gh = GitHubSandbox()
-    await gh.start()
-    yield gh
-    await gh.stop()
-    assert gh.violations == [], "\n".join(gh.violations)
-
-
-def github_config(sandbox: DiscordSandbox, github: GitHubSandbox, tmp_path: Path, *, webhook: bool) -> Config:
-    section: dict[str, object] = {"api_base_url": github.url, "graphql_url": f"{github.url}/graphql"}
-    if webhook:
-        with socket.socket() as free:
-            free.bind(("127.0.0.1", 0))
-            section.update(webhook_port=free.getsockname()[1], webhook_host="127.0.0.1")
-    return sandbox_config(
-        sandbox, tmp_path / "gh.db", github=section, env={"GITHUB_TOKEN": github.token, "GITHUB_WEBHOOK_SECRET": SECRET}
-    )
-
-
-@pytest.fixture
-async def gh_bot(
-    sandbox: DiscordSandbox, github: GitHubSandbox, tmp_path: Path, clock: ManualClock
-) -> AsyncIterator[BountyBot]:
-    async with running_bot(github_config(sandbox, github, tmp_path, webhook=False), clock=clock) as bot:
-        yield bot
-
-
-async def funded(bot: BountyBot, people: People, clock: ManualClock, **exchange: object) -> int:
-    await start_bounty(people.exchange, exchange=exchange or None)  # type: ignore[arg-type]
-    await bot.outbox.drain()
-    bounty = (await bounties.list_all(bot.db.conn))[-1]
-    assert bounty.channel_id is not None
-    for state in ("review", "awaiting_payment", "funded"):
-        await people.staff.run("bounty advance", channel=bounty.channel_id, to=state, reason="escrow WIRE-7")
-    await settle(bot, clock)
-    return bounty.channel_id
-
-
-async def settle(bot: BountyBot, clock: ManualClock, rounds: int = 6) -> None:
-    """Let the outbox deliver everything, stepping the clock past any backoff."""
-    for _ in range(rounds):
-        await bot.outbox.drain()
-        clock.advance(120)
-    await bot.outbox.drain()
+__all__ = ["gh_bot", "github"]  # fixtures, used by name
 
 
 def written(github: GitHubSandbox) -> str:
@@ -290,7 +238,10 @@ async def test_polling_uses_conditional_requests_and_acts_once(
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 1
     before = len(github.log)
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0
-    assert github.log[before:] == [("GET", "/repos/hummingbot/hummingbot/issues", 304)]
+    assert github.log[before:] == [
+        ("GET", "/repos/hummingbot/hummingbot/issues", 304),
+        ("GET", "/repos/hummingbot/hummingbot/issues/comments", 304),
+    ]
     assert (await bounties.get(gh_bot.db.conn, 1)).state is State.TESTING  # type: ignore[union-attr]
     await settle(gh_bot, clock)
     assert next(iter(github.board_items.values()))["status"] == "Submitted"
@@ -319,14 +270,3 @@ def test_the_pacer_keeps_under_both_limits_and_counts_only_what_it_lets_through(
     with pytest.raises(GitHubRateLimited) as held:
         pacer.admit(False)
     assert held.value.retry_after == 300  # a Retry-After GitHub announced is honoured
-
-
-async def test_mirrored_updates_are_comments_with_text_neutralised(
-    gh_bot: BountyBot, github: GitHubSandbox, people: People, clock: ManualClock
-) -> None:
-    await funded(gh_bot, people, clock)
-    async with gh_bot.changes.begin() as ch:
-        await ch.send("update:1", "github.comment", bounty_id=1, body="Done: auth. Thanks @octocat, fixes #3")
-    await settle(gh_bot, clock)
-    body = github.comments[1][-1]["body"]
-    assert "Done: auth." in body and "@octocat" not in body and "fixes #3" not in body

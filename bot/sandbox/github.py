@@ -38,6 +38,7 @@ OPERATIONS = {
     ("/repos/{owner}/{repo}/issues/{issue_number}", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}", "patch"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
+    ("/repos/{owner}/{repo}/issues/comments", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
 }
 CONTENT_CREATING = re.compile(r"^/repos/[^/]+/[^/]+/(issues|labels|issues/\d+/comments|issues/\d+/labels)$")
@@ -266,6 +267,36 @@ class GitHubSandbox(LocalServer):
         issue["closed_at"] = self._iso()
         issue["updated_at"] = self._iso()
 
+    def set_open(self, number: int, is_open: bool) -> None:
+        """Someone closes or reopens an issue on GitHub."""
+        issue = self.issues[number]
+        issue["state"] = "open" if is_open else "closed"
+        issue["closed_at"] = None if is_open else self._iso()
+        issue["updated_at"] = self._iso()
+
+    def add_comment(self, number: int, body: str, *, author: str) -> dict[str, Any]:
+        """Someone comments on an issue on GitHub."""
+        return self._comment(self.issues[number], body, author)
+
+    def _comment(self, issue: dict[str, Any], body: str, author: str) -> dict[str, Any]:
+        comment_id = next(self._ids)
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "url": f"{self.url}/repos/{self.repository}/issues/comments/{comment_id}",
+            "html_url": f"{issue['html_url']}#issuecomment-{comment_id}",
+            "issue_url": issue["url"],
+            "body": body,
+            "user": self._user(author),
+            "created_at": self._iso(),
+            "updated_at": self._iso(),
+            "author_association": "NONE",
+        }
+        self.comments.setdefault(issue["number"], []).append(comment)
+        issue["comments"] += 1
+        issue["updated_at"] = self._iso()
+        return comment
+
     def _issue(self, number: int, title: str, body: str | None, labels: list[str], author: str) -> dict[str, Any]:
         url = f"{self.url}/repos/{self.repository}/issues/{number}"
         now = self._iso()
@@ -452,6 +483,17 @@ class GitHubSandbox(LocalServer):
                 query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "page")
                 headers["Link"] = f'<{self.url}{path}?{query}&page={page + 1}>; rel="next"'
             return 200, chunk, headers
+        if rest == "/issues/comments" and method == "GET":
+            every = sorted(
+                (c for comments in self.comments.values() for c in comments),
+                key=lambda c: (c["updated_at"], c["id"]),
+                reverse=request.query.get("direction", "desc") == "desc",
+            )
+            chunk = every[: int(request.query.get("per_page", "30"))]
+            etag = '"' + hashlib.sha1(json.dumps(chunk, sort_keys=True).encode()).hexdigest() + '"'
+            if request.headers.get("If-None-Match") == etag:
+                return 304, None, {"ETag": etag}
+            return 200, chunk, {"ETag": etag}
         if m := re.fullmatch(r"/issues/(\d+)(/comments|/labels)?", rest):
             issue = self.issues.get(int(m.group(1)))
             if issue is None:
@@ -459,6 +501,8 @@ class GitHubSandbox(LocalServer):
             if m.group(2) is None and method == "GET":
                 return 200, issue, {}
             if m.group(2) is None and method == "PATCH":
+                if "state" in body and body["state"] != issue["state"]:
+                    issue["closed_at"] = self._iso() if body["state"] == "closed" else None
                 for key in ("title", "body", "state"):
                     if key in body:
                         issue[key] = body[key]
@@ -467,22 +511,7 @@ class GitHubSandbox(LocalServer):
                 issue["updated_at"] = self._iso()
                 return 200, issue, {}
             if m.group(2) == "/comments" and method == "POST":
-                comment_id = next(self._ids)
-                comment = {
-                    "id": comment_id,
-                    "node_id": f"IC_{comment_id}",
-                    "url": f"{issue['url']}/comments/{comment_id}",
-                    "html_url": f"{issue['html_url']}#issuecomment-{comment_id}",
-                    "issue_url": issue["url"],
-                    "body": body["body"],
-                    "user": self._user(self.login),
-                    "created_at": self._iso(),
-                    "updated_at": self._iso(),
-                    "author_association": "NONE",
-                }
-                self.comments.setdefault(issue["number"], []).append(comment)
-                issue["comments"] += 1
-                return 201, comment, {}
+                return 201, self._comment(issue, body["body"], self.login), {}
             if m.group(2) == "/labels" and method == "POST":
                 names = body["labels"] if isinstance(body, dict) else body
                 for name in names:

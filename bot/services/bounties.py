@@ -16,12 +16,12 @@ from bot.domain.models import (
     ReviewEntry,
     ReviewItem,
     ReviewStatus,
-    StatePeriod,
 )
 from bot.domain.payments import NORMAL_DECIMALS, to_base_units
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
 from bot.store import audit, bounties, payments
+from bot.store.bounties import Snapshot
 
 MAX_NOTE = 300
 MAX_REASON = 500
@@ -29,12 +29,16 @@ MAX_REASON = 500
 
 @dataclass(frozen=True)
 class BountyStatus:
-    bounty: Bounty
-    members: list[Member]
-    review: dict[ReviewItem, ReviewEntry]
-    periods: list[StatePeriod]
+    snapshot: Snapshot
     now: int
-    github: tuple[str, str | None] | None = None  # the public issue's URL and its Bounties Board status
+
+    @property
+    def bounty(self) -> Bounty:
+        return self.snapshot.bounty
+
+    @property
+    def members(self) -> list[Member]:
+        return self.snapshot.members
 
 
 @dataclass(frozen=True)
@@ -83,11 +87,8 @@ class BountyService:
             bounty = await self._find(bounty_id, channel_id, actor)
             found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty.id)
             assert found is not None
-        bounty, members, review, periods, github = found
-        require_member(actor, members, bounty.id)
-        return BountyStatus(
-            bounty=bounty, members=members, review=review, periods=periods, now=self.ctx.clock.now(), github=github
-        )
+        require_member(actor, found.members, found.bounty.id)
+        return BountyStatus(found, now=self.ctx.clock.now())
 
     async def list_bounties(self, actor: Actor, state: State | None) -> list[Bounty]:
         require_staff(actor, "list every bounty")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.bugs import Bug
+from bot.domain.checklists import ChecklistKind
 from bot.domain.lifecycle import CLOSED, State
 from bot.domain.models import (
     Bounty,
@@ -22,6 +25,7 @@ from bot.domain.models import (
     StatePeriod,
     SubType,
 )
+from bot.store import bugs as bug_store
 
 _COLUMNS = "id, guild_id, requester_id, form, state, state_since, fee_usd, created_at, channel_id"
 _CLOSED = tuple(s.value for s in CLOSED)
@@ -192,20 +196,37 @@ SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))},
      FROM review_items WHERE bounty_id = b.id),
   (SELECT json_group_array(json_array(state, entered_at, left_at))
      FROM (SELECT * FROM state_periods WHERE bounty_id = b.id ORDER BY entered_at, rowid)),
-  (SELECT json_array(url, board_status) FROM github_issues WHERE bounty_id = b.id)
+  (SELECT json_array(url, board_status) FROM github_issues WHERE bounty_id = b.id),
+  (SELECT json_array(user_id, github_login, last_activity_at) FROM developer_assignments WHERE bounty_id = b.id),
+  (SELECT json_group_array(json_array(list, task)) FROM checklist_ticks WHERE bounty_id = b.id),
+  (SELECT json_group_array(json_array({bug_store.COLUMNS}))
+     FROM (SELECT * FROM bugs WHERE bounty_id = b.id AND state = 'open' ORDER BY id)),
+  (SELECT percent FROM weekly_updates WHERE bounty_id = b.id ORDER BY posted_at DESC, id DESC LIMIT 1)
 FROM bounties b WHERE b.{{column}} = ?
 """
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    bounty: Bounty
+    members: list[Member]
+    review: dict[ReviewItem, ReviewEntry]
+    periods: list[StatePeriod]
+    github: tuple[str, str | None] | None  # the public issue's URL and its Bounties Board status
+    developer: tuple[int, str, int] | None  # user id, GitHub login, last activity
+    ticks: dict[ChecklistKind, frozenset[str]]
+    open_bugs: list[Bug]
+    percent: int | None  # from the latest weekly update
+
+
 async def snapshot(
     conn: aiosqlite.Connection, *, bounty_id: int | None = None, channel_id: int | None = None
-) -> (
-    tuple[Bounty, list[Member], dict[ReviewItem, ReviewEntry], list[StatePeriod], tuple[str, str | None] | None] | None
-):
-    """A bounty with its members, review and state history in one query (the status read path)."""
+) -> Snapshot | None:
+    """A bounty with everything `/bounty status` shows, in one query (the status read path)."""
     column, value = ("id", bounty_id) if bounty_id is not None else ("channel_id", channel_id)
     # One trip to the database thread (a cursor's execute, fetch and close would be three).
-    rows = list(await conn.execute_fetchall(_SNAPSHOT.format(column=column), (value,)))
+    query = _SNAPSHOT.format(column=column)
+    rows = list(await conn.execute_fetchall(query, (value,)))
     if not rows:
         return None
     row = rows[0]
@@ -217,4 +238,19 @@ async def snapshot(
     }
     periods = [StatePeriod(State(r[0]), int(r[1]), r[2]) for r in json.loads(row[11])]
     github = tuple(json.loads(row[12])) if row[12] else None
-    return bounty, members_, review_, periods, github
+    developer = tuple(json.loads(row[13])) if row[13] else None
+    ticks: dict[ChecklistKind, set[str]] = {kind: set() for kind in ChecklistKind}
+    for kind, task in json.loads(row[14]):
+        ticks[ChecklistKind(kind)].add(task)
+    open_bugs = [bug_store.row_to_bug(r) for r in json.loads(row[15])]
+    return Snapshot(
+        bounty,
+        members_,
+        review_,
+        periods,
+        github,
+        developer,
+        {kind: frozenset(keys) for kind, keys in ticks.items()},
+        open_bugs,
+        row[16],
+    )

@@ -8,13 +8,13 @@ import aiosqlite
 
 from bot.domain.bugs import Bug, BugState, Severity
 
-_COLUMNS = (
+COLUMNS = (
     "id, bounty_id, severity, title, description, reporter_id, state, opened_at, due_at, resolved_at,"
     " resolved_by, github_number, github_url"
 )
 
 
-def _bug(row: Any) -> Bug:
+def row_to_bug(row: Any) -> Bug:
     return Bug(
         int(row[0]),
         int(row[1]),
@@ -52,21 +52,21 @@ async def create(
 
 
 async def get(conn: aiosqlite.Connection, bug_id: int) -> Bug | None:
-    rows = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM bugs WHERE id = ?", (bug_id,)))
-    return _bug(rows[0]) if rows else None
+    rows = list(await conn.execute_fetchall(f"SELECT {COLUMNS} FROM bugs WHERE id = ?", (bug_id,)))
+    return row_to_bug(rows[0]) if rows else None
 
 
 async def by_github_number(conn: aiosqlite.Connection, number: int) -> Bug | None:
-    rows = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM bugs WHERE github_number = ?", (number,)))
-    return _bug(rows[0]) if rows else None
+    rows = list(await conn.execute_fetchall(f"SELECT {COLUMNS} FROM bugs WHERE github_number = ?", (number,)))
+    return row_to_bug(rows[0]) if rows else None
 
 
 async def for_bounty(conn: aiosqlite.Connection, bounty_id: int, *, open_only: bool = False) -> list[Bug]:
     where = " AND state = 'open'" if open_only else ""
     rows = await conn.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM bugs WHERE bounty_id = ?{where} ORDER BY state, id", (bounty_id,)
+        f"SELECT {COLUMNS} FROM bugs WHERE bounty_id = ?{where} ORDER BY state, id", (bounty_id,)
     )
-    return [_bug(r) for r in rows]
+    return [row_to_bug(r) for r in rows]
 
 
 async def resolve(conn: aiosqlite.Connection, bug_id: int, now: int, by: str) -> None:

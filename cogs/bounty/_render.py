@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.domain import notices
+from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.lifecycle import PAID, PROCESS_PHASE, State
 from bot.domain.models import Bounty, MemberRole
 from bot.domain.notices import COLORS, ts
@@ -20,7 +21,32 @@ _PAYMENT = {
 }
 
 
+def _development(status: BountyStatus) -> tuple[str, str]:
+    """The checklist and open-bugs fields."""
+    snap = status.snapshot
+    b = snap.bounty
+    if snap.developer is None:
+        checklist = "Starts when a developer is assigned."
+    else:
+        parts = []
+        for kind in ChecklistKind:
+            progress = Progress(kind, tasks(kind, b.form.exchange_type), snap.ticks[kind])
+            parts.append(f"{kind.label.split()[0]}: **{progress.summary}**")
+        if snap.percent is not None:
+            parts.append(f"Last update: **{snap.percent}%** complete")
+        checklist = "\n".join(parts)
+    if snap.open_bugs:
+        lines = [notices.bug_line(bug, status.now) for bug in snap.open_bugs[:8]]
+        if len(snap.open_bugs) > 8:
+            lines.append(f"…and {len(snap.open_bugs) - 8} more: `/bug list`")
+        bugs = notices.clip("\n".join(lines), 1024)
+    else:
+        bugs = "None."
+    return checklist, bugs
+
+
 def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
+    snap = status.snapshot
     b = status.bounty
     phase = PROCESS_PHASE[b.state]
     phase_text = PHASE_TITLES[phase] if phase else b.state.label.capitalize()
@@ -32,22 +58,28 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     )
     embed.add_field(
         name="Timeline against targets",
-        value="\n".join(notices.timeline_lines(status.periods, targets, status.now)),
+        value="\n".join(notices.timeline_lines(snap.periods, targets, status.now)),
         inline=False,
     )
     payment = _PAYMENT.get(b.state) or (f"Funded: {b.fee_usd:,} USD." if b.state in PAID else "Paid.")
     embed.add_field(name=f"Payment · {b.fee_usd:,} USDC/USDT", value=payment, inline=False)
-    embed.add_field(name="Technical review", value=notices.review_summary(b, status.review), inline=False)
-    if status.github is not None:
-        url, board = status.github
+    embed.add_field(name="Technical review", value=notices.review_summary(b, snap.review), inline=False)
+    if snap.github is not None:
+        url, board = snap.github
         embed.add_field(name="GitHub", value=f"{url}\nBounties Board: **{board or 'adding…'}**", inline=False)
     elif b.state in PAID:
         embed.add_field(name="GitHub", value="The public issue is being created.", inline=False)
-    embed.add_field(name="Checklist", value="Starts when a developer is assigned.", inline=True)
-    embed.add_field(name="Open bugs", value="None.", inline=True)
+    checklist, bugs = _development(status)
+    if snap.developer is not None:
+        user_id, login, active = snap.developer
+        embed.add_field(
+            name="Developer", value=f"<@{user_id}> · GitHub `{login}` · last active {ts(active)}", inline=False
+        )
+    embed.add_field(name="Checklist", value=checklist, inline=True)
+    embed.add_field(name="Open bugs", value=bugs, inline=True)
     embed.add_field(name="Governance", value="Not started.", inline=True)
     lead = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.LEAD]
-    others = [f"<@{m.user_id}>" for m in status.members if m.role is not MemberRole.LEAD]
+    others = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.EXCHANGE]
     embed.add_field(
         name="Members",
         value=f"Lead: {', '.join(lead) or '—'}" + (f"\nTeam: {', '.join(others)}" if others else ""),
