@@ -26,12 +26,17 @@ class UpdateModal(discord.ui.Modal):
         p = previous or {}
         paragraph = discord.TextStyle.paragraph
         self.done: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Done this week", style=paragraph, max_length=FIELD_MAX, default=p.get("done") or None
+            custom_id="done",
+            label="Done this week",
+            style=paragraph,
+            max_length=FIELD_MAX,
+            default=p.get("done") or None,
         )
         self.next: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Next", style=paragraph, max_length=FIELD_MAX, default=p.get("next") or None
+            custom_id="next", label="Next", style=paragraph, max_length=FIELD_MAX, default=p.get("next") or None
         )
         self.blockers: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="blockers",
             label="Blockers (optional)",
             style=paragraph,
             max_length=FIELD_MAX,
@@ -40,6 +45,7 @@ class UpdateModal(discord.ui.Modal):
             placeholder="Waiting on the exchange? Say what for.",
         )
         self.percent: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="percent",
             label="Percent complete (0–100)",
             max_length=4,
             default=p.get("percent") or None,

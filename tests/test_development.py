@@ -49,7 +49,12 @@ async def assigned(bot: BountyBot, people: People, dev: SandboxUser, clock: Manu
 
 
 async def test_assigning_the_developer_starts_development_everywhere(
-    gh_bot: BountyBot, sandbox: DiscordSandbox, github: GitHubSandbox, people: People, dev: SandboxUser, clock: ManualClock
+    gh_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    github: GitHubSandbox,
+    people: People,
+    dev: SandboxUser,
+    clock: ManualClock,
 ) -> None:
     channel = await funded(gh_bot, people, clock)
     assert not dev.can_view(channel)
@@ -110,7 +115,9 @@ async def test_one_active_bounty_per_developer_unless_their_pull_request_is_unde
     second = await funded(gh_bot, people, clock, exchange="Grvt")
     busy = await people.staff.run("bounty assign", channel=second, developer=dev, github="dana-dev")
     assert "already building bounty #1" in busy.reply.text
-    other_account = await people.staff.run("bounty assign", channel=second, developer=people.outsider, github="DANA-dev")
+    other_account = await people.staff.run(
+        "bounty assign", channel=second, developer=people.outsider, github="DANA-dev"
+    )
     assert "already building bounty #1" in other_account.reply.text  # the same GitHub login is the same developer
     await people.staff.run("bounty advance", channel=first, to="testing", reason="PR under review")
     ok = await people.staff.run("bounty assign", channel=second, developer=dev, github="dana-dev")
@@ -135,3 +142,124 @@ async def test_reassignment_moves_access_and_tells_github(
     again = await people.staff.run("bounty assign", channel=channel, developer=successor, github="rui")
     assert "is already the developer" in again.reply.text
 
+
+# --- /update --------------------------------------------------------------------------------------
+
+
+async def test_the_weekly_update_is_shown_to_the_exchange_and_mirrored_neutralised(
+    gh_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    github: GitHubSandbox,
+    people: People,
+    dev: SandboxUser,
+    clock: ManualClock,
+) -> None:
+    channel = await assigned(gh_bot, people, dev, clock)
+    for person in (people.exchange, people.outsider):
+        refused = await person.run("update", channel=channel)
+        assert refused.modal is None and refused.reply.ephemeral
+    assert "assigned developer" in (await people.exchange.run("update", channel=channel)).reply.text
+    assert "not a member of bounty #1" in (await people.outsider.run("update", channel=channel)).reply.text
+
+    clock.advance(3600)
+    posted_at = clock.now()
+    opened = await dev.run("update", channel=channel)
+    assert opened.modal is not None and opened.modal["title"] == "Weekly update · Backpack"
+    posted = await dev.submit(
+        opened,
+        {
+            "done": "Auth and order book. Thanks @octocat, fixes #1",
+            "next": "Order placement",
+            "blockers": "",
+            "percent": "40%",
+        },
+    )
+    assert "40% complete" in posted.reply.text
+    await settle(gh_bot, clock)
+    shown = channel_texts(sandbox, channel)[-1]
+    assert "Weekly update · 40% complete" in shown and "Order placement" in shown
+    comment = github.comments[1][-1]["body"]
+    assert "Weekly update from dana-dev · 40% complete" in comment and "Auth and order book." in comment
+    assert "@octocat" not in comment and not re.search(r"fixes #1\b", comment)
+    assignment = await developers.for_bounty(gh_bot.db.conn, 1)
+    assert assignment is not None and assignment.last_activity_at == posted_at > assignment.assigned_at
+
+
+async def test_a_refused_update_keeps_what_was_typed(
+    gh_bot: BountyBot, github: GitHubSandbox, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    channel = await assigned(gh_bot, people, dev, clock)
+    opened = await dev.run("update", channel=channel)
+    typed = {"done": "Market data", "next": "Orders", "blockers": "Waiting on API keys", "percent": "half"}
+    refused = await dev.submit(opened, typed)
+    assert "Percent complete: a whole number from 0 to 100" in refused.reply.text
+    again = await dev.click(refused.reply, "Fix my answers")
+    assert again.modal is not None
+    prefilled = {
+        row["components"][0]["custom_id"]: row["components"][0].get("value") for row in again.modal["components"]
+    }
+    assert prefilled == typed
+    fixed = await dev.submit(again, {"percent": "50"})
+    assert "50% complete" in fixed.reply.text
+    await settle(gh_bot, clock)
+    assert "**Blockers:** Waiting on API keys" in github.comments[1][-1]["body"]
+
+
+async def test_updates_wait_for_development(gh_bot: BountyBot, people: People, clock: ManualClock) -> None:
+    channel = await funded(gh_bot, people, clock)
+    early = await people.staff.run("update", channel=channel)
+    assert "weekly updates run during development and testing" in early.reply.text
+
+
+# --- /checklist -----------------------------------------------------------------------------------
+
+
+async def test_ticking_the_checklist_edits_the_issue_task_list(
+    gh_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    github: GitHubSandbox,
+    people: People,
+    dev: SandboxUser,
+    clock: ManualClock,
+) -> None:
+    channel = await assigned(gh_bot, people, dev, clock)
+    # Someone on GitHub edits the issue by hand; the bot's ticks must not undo that.
+    github.issues[1]["body"] += "\n\nNote from maintainers: use the v2 API."
+    shown = await dev.run("checklist", channel=channel)
+    assert "Implementation checklist" in shown.reply.text and "0/7 done" in shown.reply.text
+    select = shown.reply.selects[0]
+    keys = [o["value"] for o in select["options"]]
+    ticked = await dev.choose(shown.reply, select["custom_id"], keys[:3])
+    assert "3/7 done" in ticked.reply.text and ticked.reply.text.count("✅") == 3
+    await settle(gh_bot, clock)
+    body = github.issues[1]["body"]
+    assert body.count("- [x] ") == 3 and body.count("- [ ] ") == 4
+    assert "- [x] Authentication and connection management" in body
+    assert "Note from maintainers: use the v2 API." in body
+    assert "Implementation checklist: 3/7 done" in channel_texts(sandbox, channel)[-1]
+
+    fewer = await dev.choose(ticked.reply, select["custom_id"], keys[1:3])
+    assert "2/7 done" in fewer.reply.text
+    await settle(gh_bot, clock)
+    assert "- [ ] Authentication and connection management" in github.issues[1]["body"]
+    status = await people.exchange.run("bounty status", channel=channel)
+    assert "Implementation: **2/7**" in status.reply.text
+
+
+async def test_who_may_tick_which_checklist(
+    gh_bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    channel = await assigned(gh_bot, people, dev, clock)
+    exchange_view = await people.exchange.run("checklist", channel=channel)
+    assert exchange_view.reply.selects == [] and "View only." in exchange_view.reply.text
+    dev_qa = await dev.run("checklist", channel=channel, checklist="qa")
+    assert dev_qa.reply.selects == [] and "0/12 done" in dev_qa.reply.text
+    staff_qa = await people.staff.run("checklist", channel=channel, checklist="qa")
+    assert staff_qa.reply.selects, "staff tick the QA checklist"
+    outsider = await people.outsider.run("checklist", channel=channel)
+    assert "not a member of bounty #1" in outsider.reply.text
+    # A stale menu does not let someone who lost the right tick anyway.
+    menu = (await dev.run("checklist", channel=channel)).reply
+    await people.staff.run("bounty advance", channel=channel, to="cancelled", reason="exchange withdrew")
+    late = await dev.choose(menu, menu.selects[0]["custom_id"], [menu.selects[0]["options"][0]["value"]])
+    assert "checklists are ticked during development and testing" in late.reply.text
