@@ -263,3 +263,190 @@ async def test_who_may_tick_which_checklist(
     await people.staff.run("bounty advance", channel=channel, to="cancelled", reason="exchange withdrew")
     late = await dev.choose(menu, menu.selects[0]["custom_id"], [menu.selects[0]["options"][0]["value"]])
     assert "checklists are ticked during development and testing" in late.reply.text
+
+
+# --- /bug -----------------------------------------------------------------------------------------
+
+
+async def reported(bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock, severity: str) -> int:
+    channel = await assigned(bot, people, dev, clock)
+    done = await people.exchange.run(
+        "bug report",
+        channel=channel,
+        severity=severity,
+        title="Order book stale",
+        description="After a reconnect the book stops updating. @octocat fixes #1",
+    )
+    assert done.reply.ephemeral and "Bug #1" in done.reply.text, done.reply.text
+    return channel
+
+
+async def test_a_bug_gets_its_own_issue_linked_from_the_bounty_and_an_sla_clock(
+    gh_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    github: GitHubSandbox,
+    people: People,
+    dev: SandboxUser,
+    clock: ManualClock,
+) -> None:
+    channel = await reported(gh_bot, people, dev, clock, "critical")
+    opened_at = clock.now()
+    await gh_bot.outbox.drain()
+    notice = next(m for m in sandbox.state.messages[str(channel)] if "Bug #1 (Critical)" in Reply(m).text)
+    assert [u["id"] for u in notice["mentions"]] == [str(dev.id)]  # the developer is pinged, nobody else
+    staff_alerts = sandbox.state.messages[sandbox.state.channel_named("staff-alerts")["id"]]
+    assert any("Bug #1 (Critical)" in Reply(m).text for m in staff_alerts)
+    await settle(gh_bot, clock)
+    bug_issue = github.issues[2]
+    assert bug_issue["title"] == "[Critical] Backpack connector: Order book stale"
+    assert labels(github, 2) == {"bug", "severity: critical"}
+    assert "connector bounty #1" in bug_issue["body"] and "@octocat" not in bug_issue["body"]
+    assert not re.search(r"fixes #1\b", bug_issue["body"])
+    assert any("Bug reported (Critical): #2 Order book stale" in c["body"] for c in github.comments[1])
+    listed = await people.teammate.run("bug list", channel=channel)
+    assert "not a member" in listed.reply.text
+    listed = await dev.run("bug list", channel=channel)
+    assert "Order book stale" in listed.reply.text and f"<t:{opened_at + 24 * 3600}:R>" in listed.reply.text
+    assert "GitHub #2" in listed.reply.text
+
+    # 12 h: half the window; 21.6 h: 90%; 24 h: breached, staff told, GitHub labelled.
+    clock.advance(opened_at + 12 * 3600 - clock.now())
+    await gh_bot.timers.run_due()
+    await gh_bot.outbox.drain()
+    assert "half of its SLA window used" in channel_texts(sandbox, channel)[-1]
+    clock.advance(opened_at + 24 * 3600 - clock.now())
+    await gh_bot.timers.run_due()
+    await settle(gh_bot, clock)
+    assert any("SLA breached: bug #1" in Reply(m).text for m in staff_alerts)
+    assert "sla-breached" in labels(github, 2)
+    status = await people.exchange.run("bounty status", channel=channel)
+    assert "SLA breached" in status.reply.text
+
+
+async def test_resolving_in_discord_closes_the_issue_and_reopening_restarts_the_clock(
+    gh_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    github: GitHubSandbox,
+    people: People,
+    dev: SandboxUser,
+    clock: ManualClock,
+) -> None:
+    channel = await reported(gh_bot, people, dev, clock, "major")
+    await settle(gh_bot, clock)
+    by_exchange = await people.exchange.run("bug resolve", channel=channel, id=1)
+    assert by_exchange.reply.text == "Only the bounty's assigned developer or Foundation staff can resolve a bug."
+    by_outsider = await people.outsider.run("bug resolve", channel=channel, id=1)
+    assert "not a member of bounty #1" in by_outsider.reply.text
+    done = await dev.run("bug resolve", channel=channel, id=1)
+    assert "Bug #1 is resolved" in done.reply.text
+    await settle(gh_bot, clock)
+    assert github.issues[2]["state"] == "closed"
+    again = await dev.run("bug resolve", channel=channel, id=1)
+    assert "already resolved" in again.reply.text
+    by_dev = await dev.run("bug reopen", channel=channel, id=1)
+    assert by_dev.reply.text == "Only the exchange team or Foundation staff can reopen a bug."
+    reopened_at = clock.now()
+    back = await people.exchange.run("bug reopen", channel=channel, id=1)
+    assert f"<t:{reopened_at + 48 * 3600}:R>" in back.reply.text  # a fresh 48 h window
+    await settle(gh_bot, clock)
+    assert github.issues[2]["state"] == "open"
+    # The old window's checkpoints are gone: nothing fires at the first report's deadline.
+    bug = await bugs.get(gh_bot.db.conn, 1)
+    assert bug is not None and bug.due_at == reopened_at + 48 * 3600
+    missing = await people.exchange.run("bug resolve", channel=channel, id=99)
+    assert "There is no bug #99" in missing.reply.text
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "message"),
+    [
+        ("bad", "Something is broken here", "Title: say in a few words"),
+        ("Order book stale", "broken", "Description: say what you did"),
+    ],
+)
+async def test_a_bug_report_is_checked(
+    gh_bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock, title: str, description: str, message: str
+) -> None:
+    channel = await assigned(gh_bot, people, dev, clock)
+    refused = await people.exchange.run(
+        "bug report", channel=channel, severity="minor", title=title, description=description
+    )
+    assert message in refused.reply.text
+    assert await bugs.for_bounty(gh_bot.db.conn, 1) == []
+
+
+async def test_bugs_wait_for_development_and_outsiders_cannot_report(
+    gh_bot: BountyBot, people: People, clock: ManualClock
+) -> None:
+    channel = await funded(gh_bot, people, clock)
+    early = await people.exchange.run(
+        "bug report", channel=channel, severity="minor", title="Order book stale", description="Nothing to test yet."
+    )
+    assert "bugs are reported once development has started" in early.reply.text
+    outsider = await people.outsider.run(
+        "bug report", channel=channel, severity="minor", title="Order book stale", description="Nothing to test yet."
+    )
+    assert "not a member of bounty #1" in outsider.reply.text
+
+
+# --- GitHub → Discord -----------------------------------------------------------------------------
+
+
+async def test_github_closes_and_reopens_bugs_and_counts_only_the_developers_comments(
+    sandbox: DiscordSandbox, github: GitHubSandbox, tmp_path: Path, clock: ManualClock, people: People, dev: SandboxUser
+) -> None:
+    async with running_bot(github_config(sandbox, github, tmp_path, webhook=True), clock=clock) as bot:
+        channel = await reported(bot, people, dev, clock, "major")
+        await settle(bot, clock)
+        closed = {"action": "closed", "issue": {"number": 2}, "sender": {"login": "maintainer"}}
+        assert await deliver(bot, "issues", closed) == (200, {"handled": "issues", "bug_changed": True})
+        await bot.outbox.drain()
+        bug = await bugs.get(bot.db.conn, 1)
+        assert bug is not None and bug.state.value == "resolved" and bug.resolved_by == "`maintainer` on GitHub"
+        assert "Bug #1 resolved" in channel_texts(sandbox, channel)[-1]
+        assert (await deliver(bot, "issues", closed))[1]["bug_changed"] is False  # already resolved
+        reopened = {"action": "reopened", "issue": {"number": 2}, "sender": {"login": "maintainer"}}
+        assert (await deliver(bot, "issues", reopened))[1]["bug_changed"] is True
+        assert (await bugs.get(bot.db.conn, 1)).state.value == "open"  # type: ignore[union-attr]
+        # The bounty's own issue closing is not a bug.
+        assert (await deliver(bot, "issues", {**closed, "issue": {"number": 1}}))[1]["bug_changed"] is False
+
+        before = await developers.for_bounty(bot.db.conn, 1)
+        clock.advance(3600)
+
+        def comment(author: str, body: str, number: int = 1) -> dict[str, object]:
+            return {
+                "action": "created",
+                "issue": {"number": number},
+                "comment": {"id": 9000 + number, "body": body, "user": {"login": author}},
+            }
+
+        assert (await deliver(bot, "issue_comment", comment("someone-else", "any news?")))[1]["activity"] is False
+        bots_own = comment("dana-dev", "<!-- bountybot -->\nWeekly update from dana-dev")
+        assert (await deliver(bot, "issue_comment", bots_own))[1]["activity"] is False
+        unchanged = await developers.for_bounty(bot.db.conn, 1)
+        assert before is not None and unchanged is not None and unchanged.last_activity_at == before.last_activity_at
+        assert (await deliver(bot, "issue_comment", comment("Dana-Dev", "Pushed the fix", 2)))[1]["activity"] is True
+        after = await developers.for_bounty(bot.db.conn, 1)
+        assert after is not None and after.last_activity_at == clock.now()
+        trail = [e.action for e in await audit.for_bounty(bot.db.conn, 1)]
+        assert trail.count("developer_activity") == 1
+
+        malformed = await deliver(bot, "issues", {"action": "closed", "issue": {"title": "no number"}})
+        assert malformed[0] == 400
+
+
+async def test_polling_sees_closed_bugs_and_developer_comments(
+    gh_bot: BountyBot, github: GitHubSandbox, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    await reported(gh_bot, people, dev, clock, "minor")
+    await settle(gh_bot, clock)
+    assert gh_bot.github_client is not None
+    base = gh_bot.config.github.api_base_url
+    await gh_bot.github_events.poll_once(gh_bot.github_client, base)  # catch up with what the bot wrote itself
+    github.set_open(2, False)
+    github.add_comment(1, "Working on the reconnect", author="dana-dev")
+    github.add_comment(1, "+1", author="someone-else")
+    assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 2
+    assert (await bugs.get(gh_bot.db.conn, 1)).state.value == "resolved"  # type: ignore[union-attr]
+    assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0  # nothing new, nothing twice
