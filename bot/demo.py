@@ -95,6 +95,7 @@ async def run_demo(quiet: bool = False) -> int:
     teammate = add_user(sandbox, "Tom (Backpack)")
     staff = add_user(sandbox, "Sam (Foundation)", roles=("hummingbot-foundation",))
     outsider = add_user(sandbox, "Olga (community)")
+    developer = add_user(sandbox, "Dana (developer)", roles=("bounty-contributor",))
     chain = await start_chain(1, ETH_TOKENS) if local_evm.available() else None
     solana = SolanaSandbox()
     github = GitHubSandbox(validate=github_sandbox.available())
@@ -198,8 +199,8 @@ async def run_demo(quiet: bool = False) -> int:
                 status = await exchange.run("bounty status", channel=int(channel_id))
                 say.sees(exchange, status.reply)
 
-                await _github(say, bot, github, staff, int(channel_id), clock)
-                violations = list(sandbox.violations)
+                await _github(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
+                violations = list(sandbox.violations) + [f"GitHub: {v}" for v in github.violations]
     finally:
         await sandbox.stop()
         await solana.stop()
@@ -251,13 +252,17 @@ async def _pay(
 
 
 async def _github(
-    say: Narrator, bot: BountyBot, github: GitHubSandbox, staff: SandboxUser, channel_id: int, clock: ManualClock
+    say: Narrator,
+    bot: BountyBot,
+    github: GitHubSandbox,
+    people: tuple[SandboxUser, SandboxUser, SandboxUser],
+    channel_id: int,
+    clock: ManualClock,
 ) -> None:
+    staff = people[0]
     if not github.issues:  # no local chain: staff record the fee by hand so the story goes on
         await staff.run("bounty advance", channel=channel_id, to="funded", reason="escrow")
-    for _ in range(4):
-        await bot.outbox.drain()
-        clock.advance(60)
+    await _settle(bot, clock)
     say.step("What went to GitHub on funding (day 7): the public issue and the Bounties Board")
     for issue in github.issues.values():
         say.note(f"issue #{issue['number']}: {issue['title']}  {issue['html_url']}")
@@ -266,18 +271,109 @@ async def _github(
             say.note(f"  │ {line}")
     for item in github.board_items.values():
         say.note(f"Bounties Board status: {item['status']}")
-    say.step("Staff open the bounty to developers; GitHub follows")
-    await staff.run("bounty advance", channel=channel_id, to="open")
+    await _development(say, bot, github, people, channel_id, clock)
+    if github.violations:
+        say.note(f"GitHub description mismatches: {len(github.violations)}")
+
+
+async def _settle(bot: BountyBot, clock: ManualClock) -> None:
     for _ in range(4):
         await bot.outbox.drain()
         clock.advance(60)
-    for comments in github.comments.values():
-        for comment in comments:
-            say.note(f"GitHub comment: {comment['body']}")
-    for issue in github.issues.values():
-        say.note(f"labels now: {', '.join(label['name'] for label in issue['labels'])}")
-    if github.violations:
-        say.note(f"GitHub description mismatches: {len(github.violations)}")
+
+
+def _comment_text(body: str) -> str:
+    return body.split("\n", 1)[1] if body.startswith("<!--") else body
+
+
+async def _development(
+    say: Narrator,
+    bot: BountyBot,
+    github: GitHubSandbox,
+    people: tuple[SandboxUser, SandboxUser, SandboxUser],
+    channel_id: int,
+    clock: ManualClock,
+) -> None:
+    sandbox_state = say.state
+    staff, exchange, dev = people
+    say.step("Sam assigns Dana as the developer: /bounty assign")
+    kickoff = time.strftime("%Y-%m-%d %H:%M", time.gmtime(clock.now() + 2 * 86400))
+    done = await staff.run("bounty assign", channel=channel_id, developer=dev, github="dana-dev", kickoff=kickoff)
+    say.sees(staff, done.reply)
+    await _settle(bot, clock)
+    say.sees(
+        "Erin, Dana and staff", Reply(_last(sandbox_state, channel_id, "Developer assigned")), "the bounty channel"
+    )
+    for event in sandbox_state.events.values():
+        if event["name"].startswith("Kick-off"):
+            say.note(f"scheduled event: {event['name']} at {event['scheduled_start_time']}")
+    issue = github.issues[1]
+    for comment in github.comments.get(1, []):
+        say.note("GitHub comment: " + _comment_text(comment["body"]))
+    say.note(f"GitHub labels now: {', '.join(label['name'] for label in issue['labels'])}")
+    for item in github.board_items.values():
+        say.note(f"Bounties Board status: {item['status']}")
+
+    say.step("A week on, Dana posts the weekly update: /update")
+    clock.advance(7 * 86400)
+    opened = await dev.run("update", channel=channel_id)
+    say.modal(dev, opened)
+    posted = await dev.submit(
+        opened,
+        {
+            "done": "Authentication and the order book stream. Thanks @erin for the API keys.",
+            "next": "Order placement and cancellation",
+            "blockers": "",
+            "percent": "35",
+        },
+    )
+    say.sees(dev, posted.reply)
+    await _settle(bot, clock)
+    say.sees("Erin", Reply(_last(sandbox_state, channel_id, "Weekly update")), "the bounty channel")
+    say.note("GitHub comment: " + _comment_text(github.comments[1][-1]["body"]).replace("\n", " "))
+
+    say.step("Dana ticks the first two tasks: /checklist")
+    shown = await dev.run("checklist", channel=channel_id)
+    menu = shown.reply.selects[0]
+    ticked = await dev.choose(shown.reply, menu["custom_id"], [o["value"] for o in menu["options"][:2]])
+    say.sees(dev, ticked.reply)
+    await _settle(bot, clock)
+    say.note("the issue's task list on GitHub:")
+    for line in issue["body"].splitlines():
+        if line.startswith("- ["):
+            say.note(f"  │ {line}")
+
+    say.step("Erin finds a bug while testing: /bug report")
+    reported = await exchange.run(
+        "bug report",
+        channel=channel_id,
+        severity="critical",
+        title="Orders rejected after reconnect",
+        description="After the websocket reconnects, every new order is rejected with an invalid signature.",
+    )
+    say.sees(exchange, reported.reply)
+    await _settle(bot, clock)
+    bug_issue = github.issues[max(github.issues)]
+    say.note(f"GitHub issue #{bug_issue['number']}: {bug_issue['title']}")
+    say.note(f"labels: {', '.join(label['name'] for label in bug_issue['labels'])}")
+    say.note("GitHub comment on the bounty issue: " + _comment_text(github.comments[1][-1]["body"]))
+
+    say.step("Dana fixes it and a maintainer closes the bug's issue on GitHub; Dana comments there too")
+    github.set_open(bug_issue["number"], False)
+    github.add_comment(bug_issue["number"], "Fixed: the nonce is reset on reconnect.", author="dana-dev")
+    assert bot.github_client is not None
+    acted = await bot.github_events.poll_once(bot.github_client, bot.config.github.api_base_url)
+    await _settle(bot, clock)
+    say.note(f"GitHub poll (conditional requests): {acted} change(s) acted on")
+    say.sees("Erin", Reply(_last(sandbox_state, channel_id, "resolved")), "the bounty channel")
+
+    say.step("Erin checks the status")
+    status = await exchange.run("bounty status", channel=channel_id)
+    say.sees(exchange, status.reply)
+
+
+def _last(state: Any, channel_id: int, needle: str) -> dict[str, Any]:
+    return next(m for m in reversed(state.messages[str(channel_id)]) if needle in Reply(m).text)
 
 
 def _actor(user: SandboxUser):

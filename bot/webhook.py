@@ -68,7 +68,7 @@ class WebhookReceiver:
         result: dict[str, object] = {"handled": event}
         action = payload.get("action")
         sender_info = payload.get("sender")
-        sender = str(sender_info.get("login", "GitHub")) if isinstance(sender_info, dict) else "GitHub"
+        sender = str(sender_info.get("login", "")) if isinstance(sender_info, dict) else ""
         raw = payload.get("pull_request")
         issue_info = payload.get("issue")
         comment_info = payload.get("comment")

@@ -322,7 +322,7 @@ def pull_request_from(issue: dict[str, Any]) -> PullRequestInfo | None:
 class IssueState:
     number: int
     open: bool
-    by: str  # who changed it, when known
+    by: str  # who changed it: known from a webhook, not from the issues listing
 
 
 @dataclass(frozen=True)
@@ -381,7 +381,7 @@ async def changed_issues(client: GitHubClient, base_url: str, etag: str | None) 
         if pr is not None:
             pulls.append(pr)
         else:
-            issues.append(IssueState(int(item["number"]), item.get("state") == "open", "GitHub"))
+            issues.append(IssueState(int(item["number"]), item.get("state") == "open", ""))
     return Changed(response.headers.get("ETag"), pulls, issues)
 
 

@@ -117,7 +117,12 @@ class BugService:
             return None
         bounty = await bounties.get(self.ctx.conn, bug.bounty_id)
         assert bounty is not None
-        return await self._set(bug, bounty, target, actor_id=None, by=f"`{login}` on GitHub", from_github=True)
+        by = (
+            f"`{login}` on GitHub"
+            if login
+            else "its GitHub issue being " + ("closed" if state == "closed" else "reopened")
+        )
+        return await self._set(bug, bounty, target, actor_id=None, by=by, from_github=True)
 
     async def _set(
         self, bug: Bug, bounty: Bounty, target: BugState, *, actor_id: int | None, by: str, from_github: bool = False
