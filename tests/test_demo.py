@@ -25,6 +25,13 @@ def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFix
         "issue #1: Bounty - add Backpack connector  https://github.com/hummingbot/hummingbot/issues/1",
         "Bounties Board status: Open",
         "GitHub comment: Bounty status: **funded** → **open**.",
+        "GitHub labels now: bounty, new connector, phase: development",
+        "Bounties Board status: Assigned",
+        "GitHub comment: ### Weekly update from dana-dev · 35% complete",
+        "│ - [x] Market data streaming (order book, trades)",
+        "labels: bug, severity: critical",
+        "Bug #1 resolved: Orders rejected after reconnect",
+        "Implementation: **2/7**",
         "Overrun: bounty #1 Backpack is past its Setup target",
         "0 violation(s)",
     ):
