@@ -202,8 +202,10 @@ class GitHubMirror:
                 bounty_id=bug.bounty_id,
                 body=github_text.bug_link_text(bug, issue.number),
             )
-            # Resolved in Discord before its issue existed: the issue must not stay open.
-            await ch.send(f"bug:{bug.id}:github_state:created", "github.bug_state", bug_id=bug.id)
+            now = await bugs.get(ch.tx, bug.id)
+            if now is not None and now.state is BugState.RESOLVED:
+                # Resolved in Discord before its issue existed: the issue must not stay open.
+                await ch.send(f"bug:{bug.id}:github_state:created", "github.bug_state", bug_id=bug.id)
         return {"number": issue.number, "url": issue.url}
 
     async def bug_state(self, payload: Payload) -> Payload:

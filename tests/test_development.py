@@ -450,3 +450,14 @@ async def test_polling_sees_closed_bugs_and_developer_comments(
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 2
     assert (await bugs.get(gh_bot.db.conn, 1)).state.value == "resolved"  # type: ignore[union-attr]
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0  # nothing new, nothing twice
+
+    # Reopened in Discord while GitHub is failing: the still-closed issue is not read as "resolved" again.
+    outage = github.fault("PATCH", r"/issues/2$", status=502, times=1000)
+    await people.exchange.run("bug reopen", channel="developer", id=1)
+    await gh_bot.outbox.drain()
+    github.add_comment(1, "+1 again", author="someone-else")  # something changes, so the poll looks
+    assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0
+    assert (await bugs.get(gh_bot.db.conn, 1)).state.value == "open"  # type: ignore[union-attr]
+    outage.remaining = 0
+    await settle(gh_bot, clock, rounds=10)
+    assert github.issues[2]["state"] == "open"

@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -331,6 +332,14 @@ class CommentInfo:
     issue_number: int
     author: str
     body: str
+    created_at: int | None = None  # unix seconds, when GitHub said
+
+
+def _epoch(value: object) -> int | None:
+    try:
+        return int(datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -343,7 +352,11 @@ class Changed:
 def comment_from(comment: dict[str, Any], issue_number: int | None = None) -> CommentInfo:
     number = issue_number if issue_number is not None else int(str(comment.get("issue_url", "0")).rsplit("/", 1)[-1])
     return CommentInfo(
-        int(comment["id"]), number, str((comment.get("user") or {}).get("login", "")), str(comment.get("body") or "")
+        int(comment["id"]),
+        number,
+        str((comment.get("user") or {}).get("login", "")),
+        str(comment.get("body") or ""),
+        _epoch(comment.get("created_at")),
     )
 
 

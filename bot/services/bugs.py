@@ -16,7 +16,7 @@ from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.models import Bounty, Member, MemberRole
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
-from bot.store import bounties, bugs
+from bot.store import bounties, bugs, outbox
 from bot.store.timers import TimerRow
 
 BUG_SLA = "bug_sla"
@@ -114,6 +114,9 @@ class BugService:
             return None
         target = BugState.RESOLVED if state == "closed" else BugState.OPEN
         if bug.state is target:
+            return None
+        if await outbox.pending_about(self.ctx.conn, "github.bug_state", "bug_id", bug.id):
+            # Changed in Discord and not yet written to GitHub: what GitHub shows is the old state.
             return None
         bounty = await bounties.get(self.ctx.conn, bug.bounty_id)
         assert bounty is not None

@@ -131,7 +131,7 @@ class DeveloperService:
                     f"bounty:{bounty.id}:github_developer:{marker}",
                     "github.comment",
                     bounty_id=bounty.id,
-                    body=f"Developer reassigned: {login}.",
+                    body=f"Developer {'reassigned' if current is not None else 'assigned'}: {login}.",
                 )
         return Assigned(updated, login, kickoff_at, replaced)
 

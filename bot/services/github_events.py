@@ -93,7 +93,8 @@ class GitHubEvents:
         if assignment is None or assignment.github_login.lower() != comment.author.lower():
             return False
         async with self.ctx.changes.begin() as ch:
-            await developers.touch(ch.tx, bounty_id, ch.now)
+            # Dated by the comment itself: a poll that finds an old comment does not make it fresh activity.
+            await developers.touch(ch.tx, bounty_id, min(ch.now, comment.created_at or ch.now))
             await ch.audit(
                 "developer_activity",
                 actor_id=None,

@@ -75,3 +75,14 @@ async def get(conn: aiosqlite.Connection, key: str) -> OutboxItem | None:
 async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
     async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
         return {r[0]: r[1] for r in await cur.fetchall()}
+
+
+async def pending_about(conn: aiosqlite.Connection, kind: str, field: str, value: int) -> bool:
+    """Whether an effect of `kind` whose payload has `field` = `value` is still waiting to be delivered."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT 1 FROM outbox WHERE status = 'pending' AND kind = ? AND json_extract(payload, ?) = ? LIMIT 1",
+            (kind, f"$.{field}", value),
+        )
+    )
+    return bool(rows)
