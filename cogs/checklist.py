@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -34,39 +35,53 @@ def checklist_embed(bounty: Bounty, progress: Progress, may_tick: bool) -> disco
     return embed
 
 
-class TickSelect(discord.ui.Select[Any]):
-    def __init__(self, bounty_id: int, progress: Progress) -> None:
-        super().__init__(
-            custom_id=f"checklist:{bounty_id}:{progress.kind.value}",
-            placeholder="Tasks that are done",
-            min_values=0,
-            max_values=progress.total,
-            options=[
-                discord.SelectOption(label=t.label[:100], value=t.key, default=t.key in progress.done)
-                for t in progress.tasks
-            ],
-        )
+class TickSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"checklist:(?P<bounty>\d+):(?P<kind>implementation|qa)",
+):
+    """The menu that sets which tasks are done. Dynamic, so a menu shown before a restart still works."""
+
+    def __init__(
+        self, bounty_id: int, kind: ChecklistKind, *, progress: Progress | None = None, select: Any = None
+    ) -> None:
+        if select is None:
+            assert progress is not None
+            select = discord.ui.Select(
+                custom_id=f"checklist:{bounty_id}:{kind.value}",
+                placeholder="Tasks that are done",
+                min_values=0,
+                max_values=progress.total,
+                options=[
+                    discord.SelectOption(label=t.label[:100], value=t.key, default=t.key in progress.done)
+                    for t in progress.tasks
+                ],
+            )
+        super().__init__(select)
         self.bounty_id = bounty_id
-        self.kind = progress.kind
+        self.kind = kind
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TickSelect:
+        return cls(int(match["bounty"]), ChecklistKind(match["kind"]), select=item)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: BountyBot = interaction.client
-        progress = await bot.services.checklists.tick(actor_for(interaction), self.bounty_id, self.kind, self.values)
-        bounty, progress, may_tick = await bot.services.checklists.view(
-            actor_for(interaction), self.bounty_id, None, self.kind
-        )
+        actor = actor_for(interaction)
+        try:
+            await bot.services.checklists.tick(actor, self.bounty_id, self.kind, list(self.item.values))
+            bounty, progress, may_tick = await bot.services.checklists.view(actor, self.bounty_id, None, self.kind)
+        except Exception as exc:  # noqa: BLE001 - dynamic items have no error hook; report like any other
+            await report_error(interaction, exc)
+            return
         await interaction.response.edit_message(
-            embed=checklist_embed(bounty, progress, may_tick), view=TickView(bounty.id, progress)
+            embed=checklist_embed(bounty, progress, may_tick), view=tick_view(bounty.id, progress)
         )
 
 
-class TickView(discord.ui.View):
-    def __init__(self, bounty_id: int, progress: Progress) -> None:
-        super().__init__(timeout=900)
-        self.add_item(TickSelect(bounty_id, progress))
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any) -> None:
-        await report_error(interaction, error)
+def tick_view(bounty_id: int, progress: Progress) -> discord.ui.View:
+    return discord.ui.View(timeout=None).add_item(TickSelect(bounty_id, progress.kind, progress=progress))
 
 
 class ChecklistCog(commands.Cog):
@@ -92,10 +107,11 @@ class ChecklistCog(commands.Cog):
         )
         embed = checklist_embed(found, progress, may_tick)
         if may_tick:
-            await interaction.response.send_message(embed=embed, view=TickView(found.id, progress), ephemeral=True)
+            await interaction.response.send_message(embed=embed, view=tick_view(found.id, progress), ephemeral=True)
         else:
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: BountyBot) -> None:
+    bot.add_dynamic_items(TickSelect)
     await bot.add_cog(ChecklistCog(bot))

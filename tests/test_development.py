@@ -461,3 +461,18 @@ async def test_polling_sees_closed_bugs_and_developer_comments(
     outage.remaining = 0
     await settle(gh_bot, clock, rounds=10)
     assert github.issues[2]["state"] == "open"
+
+
+async def test_a_checklist_menu_shown_before_a_restart_still_works(
+    sandbox: DiscordSandbox, github: GitHubSandbox, tmp_path: Path, clock: ManualClock, people: People, dev: SandboxUser
+) -> None:
+    config = github_config(sandbox, github, tmp_path, webhook=False)
+    async with running_bot(config, clock=clock) as bot:
+        channel = await assigned(bot, people, dev, clock)
+        menu = (await dev.run("checklist", channel=channel)).reply
+    async with running_bot(config, clock=clock) as bot:
+        select = menu.selects[0]
+        ticked = await dev.choose(menu, select["custom_id"], [select["options"][-1]["value"]])
+        assert "1/7 done" in ticked.reply.text and "✅ Rate limit management" in ticked.reply.text
+        await settle(bot, clock)
+        assert "- [x] Rate limit management" in github.issues[1]["body"]
