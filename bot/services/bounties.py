@@ -52,7 +52,7 @@ class BountyService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def _find(self, bounty_id: int | None, channel_id: int | None, actor: Actor) -> Bounty:
+    async def find(self, bounty_id: int | None, channel_id: int | None, actor: Actor) -> Bounty:
         """The bounty named, else the one whose channel this is, else the asker's only bounty."""
         conn = self.ctx.conn
         if bounty_id is not None:
@@ -71,7 +71,7 @@ class BountyService:
         raise NotFound(f"You are on several bounties ({numbers}); give the number of the one you mean.")
 
     async def visible(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, list[Member]]:
-        bounty = await self._find(bounty_id, channel_id, actor)
+        bounty = await self.find(bounty_id, channel_id, actor)
         members = await bounties.members(self.ctx.conn, bounty.id)
         require_member(actor, members, bounty.id)
         return bounty, members
@@ -84,7 +84,7 @@ class BountyService:
         elif channel_id is not None:
             found = await bounties.snapshot(self.ctx.conn, channel_id=channel_id)
         if found is None:
-            bounty = await self._find(bounty_id, channel_id, actor)
+            bounty = await self.find(bounty_id, channel_id, actor)
             found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty.id)
             assert found is not None
         require_member(actor, found.members, found.bounty.id)
@@ -110,7 +110,7 @@ class BountyService:
             raise InvalidInput([f"Note: at most {MAX_NOTE} characters (you gave {len(note)})."])
         if status is ReviewStatus.MISSING and not note:
             raise InvalidInput(["Note: say what is missing, so the exchange knows what to send."])
-        bounty = await self._find(bounty_id, channel_id, actor)
+        bounty = await self.find(bounty_id, channel_id, actor)
         if bounty.state not in (State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT):
             raise RuleViolation(
                 f"Bounty #{bounty.id} is `{bounty.state.label}`; the technical review is part of setup and is closed."
@@ -238,7 +238,7 @@ class BountyService:
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, target: State, reason: str
     ) -> Bounty:
         require_staff(actor, "move a bounty by hand")
-        bounty = await self._find(bounty_id, channel_id, actor)
+        bounty = await self.find(bounty_id, channel_id, actor)
         reason = reason.strip()
         if len(reason) > MAX_REASON:
             raise InvalidInput([f"Reason: at most {MAX_REASON} characters (you gave {len(reason)})."])
@@ -257,5 +257,5 @@ class BountyService:
         self, actor: Actor, bounty_id: int | None, channel_id: int | None
     ) -> tuple[Bounty, list[AuditEntry]]:
         require_staff(actor, "read the audit trail")
-        bounty = await self._find(bounty_id, channel_id, actor)
+        bounty = await self.find(bounty_id, channel_id, actor)
         return bounty, await audit.for_bounty(self.ctx.conn, bounty.id)

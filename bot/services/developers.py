@@ -72,7 +72,7 @@ class DeveloperService:
         if problems:
             raise InvalidInput(problems)
         login = clean_login(github)
-        bounty = await self.bounties._find(bounty_id, channel_id, actor)
+        bounty = await self.bounties.find(bounty_id, channel_id, actor)
         if bounty.state not in ASSIGNABLE:
             allowed = ", ".join(f"`{s.label}`" for s in sorted(ASSIGNABLE, key=list(State).index))
             raise RuleViolation(
