@@ -19,6 +19,7 @@ from bot.domain import github_text, notices
 from bot.domain.bugs import Bug, BugState
 from bot.domain.checklists import ChecklistKind, tasks
 from bot.domain.lifecycle import State
+from bot.domain.models import Bounty
 from bot.integrations.github import Board, GitHubClient, GitHubRateLimited, GitHubRejected
 from bot.outbox import Outbox, PermanentFailure, RetryLater
 from bot.store import bounties, bugs, checklists
@@ -105,6 +106,20 @@ class GitHubMirror:
             await ch.send(f"bounty:{bounty_id}:board", "github.board", bounty_id=bounty_id)
         return {"number": issue.number, "url": issue.url}
 
+    async def _issue(self, bounty_id: int) -> store.IssueRow:
+        """The bounty's public issue; an effect that needs it waits until it exists."""
+        row = await store.issue_for(self.changes.db.conn, bounty_id)
+        if row is None:
+            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        return row
+
+    async def _published(self, bounty_id: int) -> tuple[store.IssueRow, Bounty]:
+        row = await self._issue(bounty_id)
+        bounty = await bounties.get(self.changes.db.conn, bounty_id)
+        if bounty is None:
+            raise PermanentFailure(f"bounty {bounty_id} does not exist")
+        return row, bounty
+
     async def _the_board(self, client: GitHubClient) -> Board:
         if self._board is None:
             gh = self.config.github
@@ -114,11 +129,7 @@ class GitHubMirror:
     async def board_status(self, payload: Payload) -> Payload:
         client = self._live
         bounty_id = int(payload["bounty_id"])
-        conn = self.changes.db.conn
-        row = await store.issue_for(conn, bounty_id)
-        bounty = await bounties.get(conn, bounty_id)
-        if row is None or bounty is None:
-            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        row, bounty = await self._published(bounty_id)
         status = github_text.BOARD_STATUS.get(bounty.state)
         if status is None:
             return {"skipped": bounty.state.value}
@@ -133,9 +144,7 @@ class GitHubMirror:
     async def phase(self, payload: Payload) -> Payload:
         client = self._live
         bounty_id = int(payload["bounty_id"])
-        row = await store.issue_for(self.changes.db.conn, bounty_id)
-        if row is None:
-            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        row = await self._issue(bounty_id)
         old, new = State(str(payload["old"])), State(str(payload["new"]))
         await client.add_labels(row.number, (PHASE_LABEL + new.label,), replacing=PHASE_LABEL)
         comment_id = await client.comment(row.number, github_text.phase_comment(old, new, ""))
@@ -146,10 +155,7 @@ class GitHubMirror:
     async def comment(self, payload: Payload) -> Payload:
         """A mirrored update (weekly updates use it): neutralised text as a comment on the bounty issue."""
         client = self._live
-        bounty_id = int(payload["bounty_id"])
-        row = await store.issue_for(self.changes.db.conn, bounty_id)
-        if row is None:
-            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
+        row = await self._issue(int(payload["bounty_id"]))
         comment_id = await client.comment(row.number, github_text.bot_comment(str(payload["body"])))
         return {"comment": comment_id}
 
@@ -157,34 +163,32 @@ class GitHubMirror:
         """Tick the issue's task list as the checklist stands now (GitHub's other edits to the body are kept)."""
         client = self._live
         bounty_id = int(payload["bounty_id"])
-        conn = self.changes.db.conn
-        row = await store.issue_for(conn, bounty_id)
-        bounty = await bounties.get(conn, bounty_id)
-        if row is None or bounty is None:
-            raise RetryLater(f"bounty {bounty_id} has no GitHub issue yet", after=30)
-        done = await checklists.done(conn, bounty_id, ChecklistKind.IMPLEMENTATION)
+        row, bounty = await self._published(bounty_id)
+        done = await checklists.done(self.changes.db.conn, bounty_id, ChecklistKind.IMPLEMENTATION)
         all_tasks = tasks(ChecklistKind.IMPLEMENTATION, bounty.form.exchange_type)
         edited = await client.edit_body(row.number, lambda body: github_text.tick_tasks(body, all_tasks, done))
         return {"edited": edited}
 
-    async def _bug_and_issue(self, payload: Payload) -> tuple[Bug, store.IssueRow]:
-        conn = self.changes.db.conn
-        bug = await bugs.get(conn, int(payload["bug_id"]))
+    async def _bug(self, payload: Payload) -> Bug:
+        bug = await bugs.get(self.changes.db.conn, int(payload["bug_id"]))
         if bug is None:
             raise PermanentFailure(f"bug {payload['bug_id']} does not exist")
-        row = await store.issue_for(conn, bug.bounty_id)
-        if row is None:
-            raise RetryLater(f"bounty {bug.bounty_id} has no GitHub issue yet", after=30)
-        return bug, row
+        return bug
+
+    async def _bug_issue_number(self, payload: Payload) -> tuple[Bug, int]:
+        """The bug and its own issue's number; an effect that needs the issue waits until it exists."""
+        bug = await self._bug(payload)
+        if bug.github_number is None:
+            raise RetryLater(f"bug {bug.id} has no GitHub issue yet", after=30)
+        return bug, bug.github_number
 
     async def bug_issue(self, payload: Payload) -> Payload:
         """The bug's own issue, labelled `bug` and its severity, linked from the bounty issue."""
         client = self._live
-        bug, row = await self._bug_and_issue(payload)
+        bug = await self._bug(payload)
         if bug.github_number is not None:
             return {"number": bug.github_number}
-        bounty = await bounties.get(self.changes.db.conn, bug.bounty_id)
-        assert bounty is not None
+        row, bounty = await self._published(bug.bounty_id)
         issue = await client.find_marked_issue(github_text.bug_marker(bug.id))
         if issue is None:
             labels = github_text.bug_labels(bug)
@@ -211,18 +215,14 @@ class GitHubMirror:
     async def bug_state(self, payload: Payload) -> Payload:
         """Close or reopen the bug's issue to match the bug as it is now."""
         client = self._live
-        bug, _ = await self._bug_and_issue(payload)
-        if bug.github_number is None:
-            raise RetryLater(f"bug {bug.id} has no GitHub issue yet", after=30)
-        await client.set_open(bug.github_number, bug.state is BugState.OPEN)
+        bug, number = await self._bug_issue_number(payload)
+        await client.set_open(number, bug.state is BugState.OPEN)
         return {"open": bug.state is BugState.OPEN}
 
     async def bug_label(self, payload: Payload) -> Payload:
         client = self._live
-        bug, _ = await self._bug_and_issue(payload)
-        if bug.github_number is None:
-            raise RetryLater(f"bug {bug.id} has no GitHub issue yet", after=30)
+        _, number = await self._bug_issue_number(payload)
         label = str(payload["label"])
         await client.ensure_labels((label,), {label: "b60205"})
-        await client.add_labels(bug.github_number, (label,))
+        await client.add_labels(number, (label,))
         return {"label": label}
