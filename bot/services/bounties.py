@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.changes import Change
 from bot.domain import notices
 from bot.domain.access import Actor, lifecycle_role, require_lead, require_member, require_staff
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -46,6 +47,17 @@ class ReviewOutcome:
     bounty: Bounty
     review: dict[ReviewItem, ReviewEntry]
     moved_to: State | None
+
+
+async def queue_access(ch: Change, bounty_id: int, user_id: int, *, allow: bool) -> None:
+    """Let someone into the bounty's private channel, or out of it, keyed by the audit row just written."""
+    await ch.send(
+        f"bounty:{bounty_id}:access:{ch.audit_ids[-1]}",
+        "bounty.access",
+        bounty_id=bounty_id,
+        user_id=user_id,
+        allow=allow,
+    )
 
 
 class BountyService:
@@ -176,9 +188,7 @@ class BountyService:
             await bounties.add_member(ch.tx, bounty.id, user_id, MemberRole.EXCHANGE, actor.user_id, ch.now)
             await ch.audit("member_added", actor_id=actor.user_id, bounty_id=bounty.id, user_id=user_id)
             marker = ch.audit_ids[-1]
-            await ch.send(
-                f"bounty:{bounty.id}:access:{marker}", "bounty.access", bounty_id=bounty.id, user_id=user_id, allow=True
-            )
+            await queue_access(ch, bounty.id, user_id, allow=True)
             await ch.send(
                 f"bounty:{bounty.id}:joined:{marker}",
                 "bounty.post",
@@ -200,13 +210,7 @@ class BountyService:
         async with self.ctx.changes.begin() as ch:
             await bounties.remove_member(ch.tx, bounty.id, user_id)
             await ch.audit("member_removed", actor_id=actor.user_id, bounty_id=bounty.id, user_id=user_id)
-            await ch.send(
-                f"bounty:{bounty.id}:access:{ch.audit_ids[-1]}",
-                "bounty.access",
-                bounty_id=bounty.id,
-                user_id=user_id,
-                allow=False,
-            )
+            await queue_access(ch, bounty.id, user_id, allow=False)
         return bounty
 
     async def cancel(self, actor: Actor, bounty_id: int | None, channel_id: int | None, reason: str) -> Bounty:

@@ -12,7 +12,7 @@ from bot.domain.developers import ASSIGNABLE, check_one_active, clean_login, git
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty, MemberRole
-from bot.services.bounties import BountyService
+from bot.services.bounties import BountyService, queue_access
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
 from bot.store import bounties, developers
@@ -93,13 +93,7 @@ class DeveloperService:
             if replaced is not None:
                 await bounties.remove_member(ch.tx, bounty.id, replaced)
                 await ch.audit("developer_unassigned", actor_id=actor.user_id, bounty_id=bounty.id, user_id=replaced)
-                await ch.send(
-                    f"bounty:{bounty.id}:access:{ch.audit_ids[-1]}",
-                    "bounty.access",
-                    bounty_id=bounty.id,
-                    user_id=replaced,
-                    allow=False,
-                )
+                await queue_access(ch, bounty.id, replaced, allow=False)
             if role is None:
                 await bounties.add_member(ch.tx, bounty.id, user_id, MemberRole.DEVELOPER, actor.user_id, ch.now)
             await developers.assign(ch.tx, bounty.id, user_id, login, actor.user_id, ch.now)
@@ -107,9 +101,7 @@ class DeveloperService:
                 "developer_assigned", actor_id=actor.user_id, bounty_id=bounty.id, user_id=user_id, github=login
             )
             marker = ch.audit_ids[-1]
-            await ch.send(
-                f"bounty:{bounty.id}:access:{marker}", "bounty.access", bounty_id=bounty.id, user_id=user_id, allow=True
-            )
+            await queue_access(ch, bounty.id, user_id, allow=True)
             updated = await self._start_development(ch, bounty, actor, user_id, login)
             await ch.send(
                 f"bounty:{bounty.id}:developer:{marker}",
