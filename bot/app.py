@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 import yarl
@@ -30,13 +32,28 @@ from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
 from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.updates import UpdateService
-from bot.services.verification import ChainClients, Verifier
+from bot.services.verification import Verifier
 from bot.store.db import Database, open_database
 from bot.timers import Timers
 from bot.tree import BountyTree
 from bot.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
+
+# What has been frozen in this process (see freeze_heap).
+_frozen: set[str] = set()
+
+
+def freeze_heap(moment: str) -> None:
+    """Move every object alive now out of the garbage collector's sight (`gc.freeze()`), once per process
+    and `moment`: what exists at ready (or once the chain libraries are loaded) lives as long as the bot,
+    and a full collection walking it costs 70-150 ms on a warm bot, a stall every callback behind it would
+    feel. Once: the tests run many bots in one process, and freezing at each would keep every earlier
+    test's garbage forever."""
+    if moment not in _frozen:
+        _frozen.add(moment)
+        gc.freeze()
+
 
 EXTENSIONS = ("cogs.bounty", "cogs.pay", "cogs.update", "cogs.checklist", "cogs.bug", "cogs.audit")
 
@@ -67,6 +84,8 @@ class BountyBot(commands.Bot):
     adapter: DiscordAdapter
 
     def __init__(self, config: Config, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0) -> None:
+        """`guild_ready_timeout` is only the fallback: the bot is ready as soon as its configured server arrives,
+        and waits that long after the last server only when the configured one does not come."""
         point_discord_at(config)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -76,9 +95,10 @@ class BountyBot(commands.Bot):
             # Nothing the bot sends pings anyone unless that message explicitly allows it.
             allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False,
-            # discord.py waits this long after the last GUILD_CREATE before READY; one guild needs little.
+            # discord.py waits this long after the last GUILD_CREATE before READY; see dispatch().
             guild_ready_timeout=guild_ready_timeout,
         )
+        self._guild_ready_timeout = guild_ready_timeout
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.setup_problems: list[str] = []
@@ -86,10 +106,28 @@ class BountyBot(commands.Bot):
         self._started_once = False
         self._watch_task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[None] | None = None
+        self._freeze_task: asyncio.Task[None] | None = None
+        self._github_build: asyncio.Task[GitHubClient | None] | None = None
+        self.github_client: GitHubClient | None = None
         self._shutting_down = False
         self.webhook: WebhookReceiver | None = None
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # discord.py only calls the bot ready `guild_ready_timeout` (2 s by default) after the last
+        # GUILD_CREATE, in case more servers follow. This bot serves one server: once it has arrived there is
+        # nothing to wait for. `_delay_ready` reads the timeout afresh before each wait, and events are
+        # dispatched synchronously from it, so zeroing it here ends the wait at once.
+        state = self._connection
+        if event_name == "connect":
+            state.guild_ready_timeout = self._guild_ready_timeout  # a new session waits for its server again
+        elif event_name == "guild_available" and args and getattr(args[0], "id", None) == self.config.discord.guild_id:
+            state.guild_ready_timeout = 0
+        super().dispatch(event_name, *args, **kwargs)
+
     async def setup_hook(self) -> None:
+        # PyGithub is built in a worker thread while the rest starts up and the gateway connects; it is
+        # awaited before the outbox starts delivering (see on_ready).
+        self._github_build = asyncio.create_task(self._github_client(), name="github-client")
         self.db = await open_database(self.config.database_path)
         await self.db.migrate()
         self.changes = Changes(self.db, self.clock)
@@ -98,13 +136,12 @@ class BountyBot(commands.Bot):
         self.adapter = DiscordAdapter(self, self.config.discord.guild_id)
         DiscordDelivery(self.adapter, self.changes, self.config).register(self.outbox)
         ctx = ServiceContext(self.config, self.clock, self.changes, self.outbox)
-        # Building web3 clients costs ~150 ms of CPU: done off the event loop, which must never stall 50 ms.
-        self.chain_clients = await asyncio.to_thread(ChainClients.from_config, self.config)
+        # No chain client yet: web3 and solana-py cost ~1.3 s and ~20 MB to import. The verifier builds them
+        # in a worker thread on first use; after ready, a background task does it ahead of need.
+        self.verifier = Verifier(self.config)
         bounty_service = BountyService(ctx)
-        payment_service = PaymentService(ctx, Verifier(self.config, self.chain_clients), bounty_service)
+        payment_service = PaymentService(ctx, self.verifier, bounty_service)
         self.watch = PaymentWatch(payment_service)
-        self.github_client = await self._github_client()
-        GitHubMirror(self.github_client, self.changes, self.config).register(self.outbox)
         bug_service = BugService(ctx, bounty_service)
         self.github_events = GitHubEvents(ctx, bug_service)
         self.services = Services(
@@ -150,11 +187,22 @@ class BountyBot(commands.Bot):
         for problem in self.setup_problems:
             log.warning("configuration: %s", problem)
         await self.timers.start()
+        assert self._github_build is not None
+        self.github_client = await self._github_build
+        GitHubMirror(self.github_client, self.changes, self.config).register(self.outbox)
         self.outbox.start()
         self._watch_task = asyncio.create_task(self._watch_payments(), name="payment-watch")
         await self._start_github_listening()
         self.started.set()
         log.info("BountyBot ready in guild %s as %s", d.guild_id, self.user)
+        freeze_heap("ready")
+        self._freeze_task = asyncio.create_task(self._freeze_chain_libraries(), name="freeze-chains")
+
+    async def _freeze_chain_libraries(self) -> None:
+        """The chain clients are built on first need (the watcher's first pass when a bounty awaits payment,
+        or the first `/pay submit`); web3's and solana-py's modules then join the frozen heap."""
+        await self.verifier.built.wait()
+        freeze_heap("chain clients")
 
     async def _github_client(self) -> GitHubClient | None:
         if not self.config.github_token:
@@ -214,7 +262,7 @@ class BountyBot(commands.Bot):
             await super().close()
             return
         self._shutting_down = True
-        for task in (self._watch_task, self._poll_task):
+        for task in (self._watch_task, self._poll_task, self._freeze_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -226,11 +274,14 @@ class BountyBot(commands.Bot):
             await self.outbox.stop()
         if hasattr(self, "timers"):
             self.timers.stop()
-        if getattr(self, "github_client", None) is not None:
-            assert self.github_client is not None
+        if self._github_build is not None and self.github_client is None:
+            # Closed before ready: the client may still be under construction; close it once it exists.
+            with contextlib.suppress(Exception):
+                self.github_client = await self._github_build
+        if self.github_client is not None:
             await self.github_client.close()
-        if hasattr(self, "chain_clients"):
-            await self.chain_clients.close()
+        if hasattr(self, "verifier"):
+            await self.verifier.close()
         await super().close()
         if hasattr(self, "db"):
             await self.db.close()

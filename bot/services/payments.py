@@ -6,6 +6,7 @@ audit row, the state change to `funded` when the fee is complete, the announceme
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -89,6 +90,13 @@ def eip681_link(token: str, chain_id: int, receiver: str, amount: int) -> str:
     return f"ethereum:{token}@{chain_id}/transfer?address={receiver}&uint256={amount}"
 
 
+def new_reference_key() -> str:
+    """A fresh Solana Pay reference: a random public key nobody holds the secret of after this returns."""
+    from solders.keypair import Keypair
+
+    return str(Keypair().pubkey())
+
+
 class PaymentService:
     def __init__(self, ctx: ServiceContext, verifier: Verifier, bounty_service: BountyService) -> None:
         self.ctx = ctx
@@ -108,10 +116,10 @@ class PaymentService:
         paid, owed = await self.owed(bounty)
         reference = await payments.reference(self.ctx.conn, bounty.id)
         if reference is None:
-            from solders.keypair import Keypair
-
+            # In a worker thread: the first use imports solders (~50 ms), longer than the loop may stall.
+            key = await asyncio.to_thread(new_reference_key)
             async with self.ctx.changes.begin() as ch:
-                reference = await payments.save_reference(ch.tx, bounty.id, str(Keypair().pubkey()), ch.now)
+                reference = await payments.save_reference(ch.tx, bounty.id, key, ch.now)
         options = []
         for chain in Chain:
             cfg = self.verifier.chain_config(chain)
@@ -436,7 +444,7 @@ class PaymentWatch:
         return ScanReport(found, tuple(unavailable))
 
     async def _scan_evm(self, chain: Chain, wallets: dict[str, int]) -> int:
-        client = self.verifier.clients.evm[chain]
+        client = (await self.verifier.chain_clients()).evm[chain]
         conn = self.service.ctx.conn
         final = await client.final_block()
         cursor = await payments.watch_cursor(conn, chain.value)
@@ -467,9 +475,10 @@ class PaymentWatch:
 
     async def _scan_solana(self, references: list[tuple[int, str]]) -> int:
         conn = self.service.ctx.conn
+        solana = (await self.verifier.chain_clients()).solana
         found = 0
         for bounty_id, reference in references:
-            for sig in await self.verifier.clients.solana.signatures_for(reference):
+            for sig in await solana.signatures_for(reference):
                 if await payments.funding_bounty(conn, Chain.SOLANA.value, sig) is not None:
                     continue
                 bounty = await bounties.get(conn, bounty_id)

@@ -5,13 +5,22 @@ Shared by `/pay submit`, the watcher and `bountybot verify-payment`, so all thre
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import ChainConfig, Config
 from bot.domain.payments import Chain, Expectation, Reason, Token, TxFacts, Verdict, evaluate
-from bot.integrations.evm import EvmClient
 from bot.integrations.rpc import RpcUnavailable
-from bot.integrations.solana import SolanaClient
+
+if TYPE_CHECKING:
+    from bot.integrations.evm import EvmClient
+    from bot.integrations.solana import SolanaClient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -21,6 +30,11 @@ class ChainClients:
 
     @classmethod
     def from_config(cls, config: Config) -> ChainClients:
+        """Build every chain's client. Imports web3 and solana-py (~1.3 s and ~20 MB the first time): call it
+        from a worker thread when an event loop is running, as :meth:`Verifier.chain_clients` does."""
+        from bot.integrations.evm import EvmClient
+        from bot.integrations.solana import SolanaClient
+
         timeout = config.payments.rpc_timeout_seconds
 
         def urls(chain: ChainConfig) -> list[str]:
@@ -44,9 +58,53 @@ class ChainClients:
 
 
 class Verifier:
-    def __init__(self, config: Config, clients: ChainClients) -> None:
+    """Checks payments on chain. Given no clients, it builds them the first time a chain is asked (or when
+    :meth:`chain_clients` is awaited ahead of need), so the bot starts without importing web3 and solana-py."""
+
+    def __init__(self, config: Config, clients: ChainClients | None = None) -> None:
         self.config = config
-        self.clients = clients
+        self._clients = clients
+        self._building: asyncio.Future[ChainClients] | None = None
+        self.built = asyncio.Event()  # set once the clients exist (and web3 and solana-py are imported)
+        if clients is not None:
+            self.built.set()
+
+    @property
+    def clients(self) -> ChainClients:
+        """The built clients; before they exist, await :meth:`chain_clients` instead."""
+        if self._clients is None:
+            raise RuntimeError("the chain clients are built on first use: await Verifier.chain_clients()")
+        return self._clients
+
+    async def chain_clients(self) -> ChainClients:
+        """The clients, built once in a worker thread: importing web3 takes over a second of CPU, and the
+        event loop must never stall 50 ms. Callers arriving while it is built wait for the same build."""
+        if self._clients is not None:
+            return self._clients
+        if self._building is None:
+            self._building = asyncio.ensure_future(self._build())
+        # Shielded: one impatient caller being cancelled must not cancel the build the others wait for.
+        return await asyncio.shield(self._building)
+
+    async def _build(self) -> ChainClients:
+        started = time.perf_counter()
+        try:
+            clients = await asyncio.to_thread(ChainClients.from_config, self.config)
+        except BaseException:
+            self._building = None  # the next caller tries again
+            raise
+        self._clients = clients
+        self.built.set()
+        log.info("chain clients ready (web3, solana-py) in %.2f s", time.perf_counter() - started)
+        return clients
+
+    async def close(self) -> None:
+        if self._building is not None and not self._building.done():
+            # Closing while the build runs: let it finish, so its HTTP sessions can be closed too.
+            with contextlib.suppress(Exception):
+                await self._building
+        if self._clients is not None:
+            await self._clients.close()
 
     def chain_config(self, chain: Chain) -> ChainConfig:
         return self.config.chains[chain.value]
@@ -58,9 +116,10 @@ class Verifier:
         return Expectation(self.tokens(chain), self.chain_config(chain).receiver, sender, reference)
 
     async def facts(self, chain: Chain, tx: str) -> TxFacts:
+        clients = await self.chain_clients()
         if chain.is_evm:
-            return await self.clients.evm[chain].tx_facts(tx)
-        return await self.clients.solana.tx_facts(tx)
+            return await clients.evm[chain].tx_facts(tx)
+        return await clients.solana.tx_facts(tx)
 
     async def check(self, chain: Chain, tx: str, expect: Expectation) -> Verdict:
         """The verdict for one transaction; an RPC outage is "could not tell", never "not paid"."""
