@@ -77,7 +77,9 @@ async def test_the_private_channel_is_visible_to_exactly_the_requester_staff_and
         sandbox.state.bot_user["id"],
     }
     viewers = sandbox.state.viewers(channel["id"])
-    assert viewers == {str(people.exchange.id), str(people.staff.id), sandbox.state.bot_user["id"]}
+    # The server's owner sees every channel, as on Discord; nobody else beyond these three does.
+    owner = sandbox.state.guild["owner_id"]
+    assert viewers == {str(people.exchange.id), str(people.staff.id), sandbox.state.bot_user["id"], owner}
     assert not people.outsider.can_view(channel["id"]) and not people.teammate.can_view(channel["id"])
 
 

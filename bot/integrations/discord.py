@@ -31,6 +31,19 @@ def member_access() -> discord.PermissionOverwrite:
     )
 
 
+def bot_access() -> discord.PermissionOverwrite:
+    """What the bot gives itself in a channel hidden from @everyone: only what it must, and only what it has.
+
+    Discord refuses an overwrite granting Manage Roles ("Manage Permissions") to anyone but an administrator
+    or a holder of such an overwrite in that channel (API changelog, 2021-01-22), and any overwrite allowing
+    a permission the bot does not hold itself. Editing the channel's overwrites later needs no overwrite: the
+    bot's Manage Roles and Manage Channels come from its role and are never denied here.
+    """
+    return discord.PermissionOverwrite(
+        view_channel=True, send_messages=True, read_message_history=True, embed_links=True, attach_files=True
+    )
+
+
 class DiscordUnavailable(Exception):
     """Discord could not be reached or asked us to wait; trying again later may work."""
 
@@ -150,7 +163,7 @@ class DiscordAdapter:
         name = base if not numbered else f"{base} {len(numbered) + 1}"
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            guild.me: discord.PermissionOverwrite(view_channel=True, manage_channels=True, manage_permissions=True),
+            guild.me: bot_access(),
         }
         with _translate():
             return await guild.create_category(name, overwrites=overwrites, reason="Bounty channels overflow")
@@ -162,15 +175,7 @@ class DiscordAdapter:
         guild = self.guild
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            guild.me: discord.PermissionOverwrite(
-                view_channel=True,
-                send_messages=True,
-                read_message_history=True,
-                embed_links=True,
-                attach_files=True,
-                manage_channels=True,
-                manage_permissions=True,
-            ),
+            guild.me: bot_access(),
         }
         for name in spec.role_names:
             role = self.role(name)

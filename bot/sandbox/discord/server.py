@@ -20,12 +20,22 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.sandbox.discord import spec
+from bot.sandbox.discord import rules, spec
+from bot.sandbox.discord.ratelimits import Limited, RateLimits
+from bot.sandbox.discord.rules import DiscordError
 from bot.sandbox.discord.state import (
+    ATTACH_FILES,
     CATEGORY,
     CATEGORY_CHANNEL_LIMIT,
     DM,
+    EMBED_LINKS,
+    MANAGE_CHANNELS,
+    MANAGE_EVENTS,
+    MANAGE_ROLES,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
     TEXT,
+    VIEW_CHANNEL,
     GuildLayout,
     SandboxState,
     iso,
@@ -37,6 +47,14 @@ API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
+
+
+def _integer_codes(errors: Any) -> Any:
+    if isinstance(errors, dict):
+        return {k: (0 if k == "code" and isinstance(v, str) else _integer_codes(v)) for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [_integer_codes(v) for v in errors]
+    return errors
 
 
 def _number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -55,10 +73,16 @@ def _number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]
     return walk(components)
 
 
-class DiscordError(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.errors = status, code, message, errors
+# Refusals that mean the bot broke one of Discord's rules (a bug in the bot, never the platform's whim):
+# each one is a violation, which fails the test that caused it.
+BOT_FAULTS = {
+    50013: "missing permission",
+    50035: "invalid form body",
+    50006: "empty message",
+    10062: "interaction answered after Discord's 3-second deadline",
+    40060: "interaction answered twice",
+    50027: "interaction token used after 15 minutes",
+}
 
 
 @dataclass
@@ -81,6 +105,7 @@ class Interaction:
     channel_id: str
     sent_at: float = 0.0
     callback_at: float | None = None
+    late: bool = False  # answered after the 3-second deadline: Discord refused it
     callback: dict[str, Any] | None = None
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +138,15 @@ class GatewaySession:
 Handler = Callable[[web.Request, dict[str, str], Any], Awaitable[tuple[int, Any]]]
 
 
+@dataclass
+class Refusal:
+    method: str
+    path: str
+    status: int
+    code: int
+    message: str
+
+
 class DiscordSandbox:
     """Start with ``await sandbox.start()``; point the bot at ``api_base_url`` and ``gateway_url``."""
 
@@ -123,12 +157,19 @@ class DiscordSandbox:
         layout: GuildLayout | None = None,
         validate: bool = True,
         strict: bool = True,
+        clock: Callable[[], float] | None = None,
+        rate_limit_scale: float = 1.0,
     ) -> None:
         self.token = token
         self.state = SandboxState.build(layout or GuildLayout())
         self.validator = spec.SpecValidator() if validate else None
         self.strict = strict
+        # Discord's "now", for rules about time (an event may not start in the past). Tests share the
+        # bot's injected clock, so the platform and the bot agree on the date.
+        self.clock: Callable[[], float] = clock or time.time
         self.violations: list[str] = []
+        self.refusals: list[Refusal] = []
+        self.rate_limits = RateLimits(scale=rate_limit_scale)
         self.requests: list[tuple[str, str]] = []
         self.failures: list[Failure] = []
         self.interactions: dict[str, Interaction] = {}
@@ -136,7 +177,7 @@ class DiscordSandbox:
         self.ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
         self._install_routes()
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -183,6 +224,16 @@ class DiscordSandbox:
 
     def heal(self) -> None:
         self.failures.clear()
+
+    def take_violations(self, needle: str) -> list[str]:
+        """Remove and return the violations mentioning `needle`: for tests that break a rule on purpose."""
+        taken = [v for v in self.violations if needle in v]
+        self.violations = [v for v in self.violations if needle not in v]
+        return taken
+
+    def close_dms(self, user_id: int | str) -> None:
+        """The member turned off "Allow direct messages from server members"."""
+        self.state.closed_dms.add(str(user_id))
 
     async def create_channel(self, name: str, kind: int, *, parent_id: str | None = None) -> dict[str, Any]:
         """A channel made by someone else (a server admin), announced to the bot like Discord does."""
@@ -303,7 +354,7 @@ class DiscordSandbox:
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
 
         def register(fn: Handler) -> Handler:
-            self._routes.append((method, regex, fn))
+            self._routes.append((method, pattern, regex, fn))
             return fn
 
         return register
@@ -351,30 +402,82 @@ class DiscordSandbox:
                 failure.remaining -= 1
                 return self._error(failure.status, 0, "Service Unavailable (sandbox outage)")
 
-        for method, regex, handler in self._routes:
+        for method, template, regex, handler in self._routes:
             if method != request.method:
                 continue
             match = regex.match(path)
             if match is None:
                 continue
+            params = match.groupdict()
+            try:
+                limit_headers = self.rate_limits.take(
+                    method, template, params, path, interaction=path.startswith(("/interactions/", "/webhooks/"))
+                )
+            except Limited as limited:
+                body_429 = {"message": "You are being rate limited.", "retry_after": round(limited.retry_after, 3)}
+                body_429["global"] = limited.is_global
+                return web.Response(
+                    status=429,
+                    body=json.dumps(body_429).encode(),
+                    headers={"Content-Type": "application/json", **limited.headers},
+                )
             try:
                 if files:
                     json_body = {**(json_body or {}), "_files": files}
-                status, payload = await handler(request, match.groupdict(), json_body)
+                status, payload = await handler(request, params, json_body)
             except DiscordError as exc:
-                return self._error(exc.status, exc.code, exc.message, exc.errors)
+                return self._refuse(request, path, exc, limit_headers, query, headers, validate_body, validate_type)
             data = b"" if payload is None else json.dumps(payload).encode()
-            if self.validator is not None:
-                problems = self.validator.check_response(
-                    request.method, request.path, query, headers, validate_body or None, validate_type, status, data
-                )
-                if problems:
-                    self.violations.extend(problems)
+            self._check_response(request, query, headers, validate_body, validate_type, status, data)
             if payload is None:
-                return web.Response(status=status)
-            return web.Response(status=status, body=data, headers={"Content-Type": "application/json"})
+                return web.Response(status=status, headers=limit_headers)
+            return web.Response(status=status, body=data, headers={"Content-Type": "application/json", **limit_headers})
         self.violations.append(f"sandbox has no handler for {request.method} {path}")
         return self._error(404, 0, f"404: Not Found ({request.method} {path} is not emulated)")
+
+    def _check_response(
+        self,
+        request: web.Request,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        content_type: str,
+        status: int,
+        data: bytes,
+    ) -> None:
+        if self.validator is None:
+            return
+        problems = self.validator.check_response(
+            request.method, request.path, query, headers, body or None, content_type, status, data
+        )
+        self.violations.extend(problems)
+
+    def _refuse(
+        self,
+        request: web.Request,
+        path: str,
+        exc: DiscordError,
+        limit_headers: dict[str, str],
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        content_type: str,
+    ) -> web.Response:
+        """Discord's refusal, checked against the description's error schema, and, when it means the bot broke
+        a rule, recorded as a violation so that the test which caused it fails."""
+        self.refusals.append(Refusal(request.method, path, exc.status, exc.code, exc.message))
+        if exc.code in BOT_FAULTS and exc.bot_fault:
+            self.violations.append(
+                f"Discord refused {request.method} {path}: {BOT_FAULTS[exc.code]} ({exc.code}: {exc.message})"
+            )
+        # The description types a field error's `code` as an integer; Discord sends a string such as
+        # "BASE_TYPE_REQUIRED" (discord-api-docs, reference.md, "Error Messages" example), and so do we.
+        # Everything else about the refusal is checked against the description's error schema.
+        described = {"code": exc.code, "message": exc.message}
+        if exc.errors:
+            described["errors"] = _integer_codes(exc.errors)
+        self._check_response(request, query, headers, body, content_type, exc.status, json.dumps(described).encode())
+        return self._error(exc.status, exc.code, exc.message, exc.errors, headers=limit_headers)
 
     async def _multipart(self, request: web.Request, body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         from aiohttp import BodyPartReader, MultipartReader
@@ -395,11 +498,23 @@ class DiscordSandbox:
                 files.append({"field": part.name, "filename": part.filename, "data": bytes(raw)})
         return payload, files
 
-    def _error(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> web.Response:
+    def _error(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        errors: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
         body: dict[str, Any] = {"code": code, "message": message}
         if errors:
             body["errors"] = errors
-        return web.Response(status=status, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        return web.Response(
+            status=status,
+            body=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
 
     # --- objects ---------------------------------------------------------------------------------
 
@@ -524,6 +639,11 @@ class DiscordSandbox:
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
+    @staticmethod
+    def _token_alive(interaction: Interaction) -> None:
+        if time.perf_counter() - interaction.sent_at > rules.TOKEN_SECONDS:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+
     def _interaction(self, token: str) -> Interaction:
         interaction = self.interactions.get(token)
         if interaction is None:
@@ -606,10 +726,20 @@ class DiscordSandbox:
             interaction = self._interaction(p["token"])
             if interaction.callback is not None:
                 raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
-            interaction.callback = body
-            interaction.callback_at = time.perf_counter()
+            answered_at = time.perf_counter()
+            if answered_at - interaction.sent_at > rules.INITIAL_RESPONSE_SECONDS:
+                # Discord forgets an interaction nobody answered within 3 s; the user saw "did not respond".
+                interaction.late = True
+                interaction.changed.set()
+                raise DiscordError(404, 10062, "Unknown interaction")
             kind = body["type"]
             data = body.get("data") or {}
+            if kind == 9:
+                rules.check_modal(data)
+            elif kind in (4, 7):
+                rules.check_message(data, files=len(body.get("_files", [])), partial=kind == 7)
+            interaction.callback = body
+            interaction.callback_at = answered_at
             resource: dict[str, Any] | None = None
             if kind in (4, 5):
                 flags = int(data.get("flags") or 0)
@@ -666,6 +796,8 @@ class DiscordSandbox:
             interaction = self._interaction(p["token"])
             if interaction.callback is None:
                 raise DiscordError(404, 10015, "Unknown Webhook (the interaction was not acknowledged)")
+            self._token_alive(interaction)
+            rules.check_message(body, files=len(body.get("_files", [])))
             flags = int(body.get("flags") or 0)
             message = self._message(interaction.channel_id, body, interaction=interaction, flags=flags)
             if interaction.original is not None and interaction.original["flags"] & 128 and not interaction.followups:
@@ -684,6 +816,11 @@ class DiscordSandbox:
         @r("PATCH", "/webhooks/{app}/{token}/messages/{mid}")
         async def edit_original(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             interaction = self._interaction(p["token"])
+            self._token_alive(interaction)
+            if any(k in body for k in ("content", "embeds", "components")):
+                current = interaction.original or {}
+                merged = {k: body.get(k, current.get(k)) for k in ("content", "embeds", "components")}
+                rules.check_message(merged, files=len(body.get("_files", [])) + len(current.get("attachments", [])))
             target = (
                 interaction.original
                 if p["mid"] == "@original"
@@ -723,6 +860,14 @@ class DiscordSandbox:
         async def create_channel(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             kind = body.get("type") or TEXT
             parent = body.get("parent_id")
+            name = rules.check_channel(body, kind)
+            rules.require(s, MANAGE_CHANNELS, str(parent) if parent and str(parent) in s.channels else None)
+            rules.check_overwrites(
+                s,
+                body.get("permission_overwrites") or [],
+                channel_id=None,
+                parent_id=str(parent) if parent and str(parent) in s.channels else None,
+            )
             if parent is not None:
                 parent_channel = s.channels.get(str(parent))
                 if parent_channel is None or parent_channel["type"] != CATEGORY:
@@ -747,6 +892,7 @@ class DiscordSandbox:
                                 ]
                             }
                         },
+                        bot_fault=False,  # someone else filled the category: the bot must cope, not avoid it
                     )
             if len(s.guild_channels()) >= 500:
                 raise DiscordError(400, 30013, "Maximum number of guild channels reached (500)")
@@ -760,7 +906,7 @@ class DiscordSandbox:
                 for o in body.get("permission_overwrites") or []
             ]
             channel = s.new_channel(
-                body["name"],
+                name,
                 kind,
                 parent_id=str(parent) if parent else None,
                 position=body.get("position") or 0,
@@ -777,6 +923,14 @@ class DiscordSandbox:
         @r("PATCH", "/channels/{cid}")
         async def edit_channel(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             channel = self._channel(p["cid"])
+            rules.require(s, MANAGE_CHANNELS, p["cid"])
+            if "permission_overwrites" in body:
+                rules.require(s, MANAGE_ROLES, p["cid"])
+                rules.check_overwrites(
+                    s, body["permission_overwrites"], channel_id=p["cid"], parent_id=channel.get("parent_id")
+                )
+            if "name" in body or "topic" in body:
+                body = {**body, "name": rules.check_channel({"name": channel["name"], **body}, channel["type"])}
             for key in ("name", "topic", "parent_id", "position"):
                 if key in body:
                     channel[key] = body[key]
@@ -796,6 +950,10 @@ class DiscordSandbox:
         @r("PUT", "/channels/{cid}/permissions/{oid}")
         async def put_overwrite(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             channel = self._channel(p["cid"])
+            rules.require(s, MANAGE_ROLES, p["cid"])
+            rules.check_overwrites(
+                s, [{**body, "id": p["oid"]}], channel_id=p["cid"], parent_id=channel.get("parent_id")
+            )
             rest = [o for o in channel["permission_overwrites"] if o["id"] != p["oid"]]
             rest.append(
                 {
@@ -812,6 +970,7 @@ class DiscordSandbox:
         @r("DELETE", "/channels/{cid}/permissions/{oid}")
         async def delete_overwrite(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             channel = self._channel(p["cid"])
+            rules.require(s, MANAGE_ROLES, p["cid"])
             channel["permission_overwrites"] = [o for o in channel["permission_overwrites"] if o["id"] != p["oid"]]
             await self.dispatch("CHANNEL_UPDATE", channel)
             return 204, None
@@ -821,13 +980,25 @@ class DiscordSandbox:
             channel = self._channel(p["cid"])
             if channel["type"] == CATEGORY:
                 raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
+            files = len(body.get("_files", []))
+            rules.check_message(body, files=files)
+            if channel["type"] == DM:
+                if channel["recipients"][0]["id"] in s.closed_dms:
+                    raise DiscordError(403, 50007, "Cannot send messages to this user")
+            else:
+                need = VIEW_CHANNEL | SEND_MESSAGES
+                need |= EMBED_LINKS if body.get("embeds") else 0
+                need |= ATTACH_FILES if files else 0
+                rules.require(s, need, p["cid"])
             message = self._message(p["cid"], body)
             self._store_message(message)
             return 200, self.public(message)
 
         @r("GET", "/channels/{cid}/messages")
         async def history(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
-            self._channel(p["cid"])
+            channel = self._channel(p["cid"])
+            if channel["type"] != DM:
+                rules.require(s, VIEW_CHANNEL | READ_MESSAGE_HISTORY, p["cid"])
             limit = int(request.query.get("limit", "50"))
             return 200, [self.public(m) for m in reversed(s.messages.get(p["cid"], [])[-limit:])]
 
@@ -865,6 +1036,8 @@ class DiscordSandbox:
 
         @r("POST", "/guilds/{guild}/scheduled-events")
         async def create_event(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            rules.require(s, MANAGE_EVENTS)
+            rules.check_scheduled_event(body, self.clock())
             eid = s.ids.next()
             event = {
                 "id": eid,

@@ -14,19 +14,72 @@ from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
 
-# Permission bits (Discord's values).
+# Permission bits (Discord's values: https://discord.com/developers/docs/topics/permissions).
+CREATE_INSTANT_INVITE = 1 << 0
+ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
-MANAGE_CHANNELS = 1 << 4
+MENTION_EVERYONE = 1 << 17
+CHANGE_NICKNAME = 1 << 26
 MANAGE_ROLES = 1 << 28
-ADMINISTRATOR = 1 << 3
+USE_APPLICATION_COMMANDS = 1 << 31
 MANAGE_EVENTS = 1 << 33
-ALL_PERMISSIONS = (1 << 50) - 1
-EVERYONE_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | (1 << 31)
-BOT_PERMISSIONS = EVERYONE_DEFAULT | MANAGE_CHANNELS | MANAGE_ROLES | MANAGE_EVENTS | (1 << 13)
+CREATE_EVENTS = 1 << 44
+ALL_PERMISSIONS = (1 << 51) - 1
+
+PERMISSION_NAMES = {
+    CREATE_INSTANT_INVITE: "Create Invite",
+    ADMINISTRATOR: "Administrator",
+    MANAGE_CHANNELS: "Manage Channels",
+    ADD_REACTIONS: "Add Reactions",
+    VIEW_CHANNEL: "View Channels",
+    SEND_MESSAGES: "Send Messages",
+    MANAGE_MESSAGES: "Manage Messages",
+    EMBED_LINKS: "Embed Links",
+    ATTACH_FILES: "Attach Files",
+    READ_MESSAGE_HISTORY: "Read Message History",
+    MENTION_EVERYONE: "Mention Everyone",
+    CHANGE_NICKNAME: "Change Nickname",
+    MANAGE_ROLES: "Manage Roles",
+    USE_APPLICATION_COMMANDS: "Use Application Commands",
+    MANAGE_EVENTS: "Manage Events",
+    CREATE_EVENTS: "Create Events",
+}
+
+# What @everyone may do on a freshly created community server (the text-relevant part of Discord's default).
+EVERYONE_DEFAULT = (
+    CREATE_INSTANT_INVITE
+    | ADD_REACTIONS
+    | VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | CHANGE_NICKNAME
+    | USE_APPLICATION_COMMANDS
+)
+# Exactly what the README asks server owners to give the bot, and nothing more: the bot's managed role.
+README_BOT_PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | MANAGE_CHANNELS
+    | MANAGE_ROLES
+    | MANAGE_EVENTS
+)
+
+
+def permission_names(bits: int) -> list[str]:
+    return [name for bit, name in PERMISSION_NAMES.items() if bits & bit] or [f"0x{bits:x}"]
+
 
 TEXT, DM, CATEGORY = 0, 1, 4
 CATEGORY_CHANNEL_LIMIT = 50
@@ -53,6 +106,11 @@ class GuildLayout:
     text_channels: tuple[str, ...] = ("developer", "announcements", "governance", "staff-alerts", "general")
     categories: tuple[str, ...] = ("Bounties",)
     roles: tuple[str, ...] = ("hummingbot-foundation", "governance-alerts", "bounty-contributor")
+    # The bot's managed role, as invited with the README's permissions. Tests take some away to see
+    # the bot say so; nothing gives it more (it is never the owner, never an administrator).
+    bot_permissions: int = README_BOT_PERMISSIONS
+    # The role the invite creates sits above the roles the bot manages (Discord's role hierarchy).
+    bot_role_position: int = 10
 
 
 @dataclass
@@ -68,6 +126,8 @@ class SandboxState:
     guild: dict[str, Any] = field(default_factory=dict)
     application: dict[str, Any] = field(default_factory=dict)
     bot_user: dict[str, Any] = field(default_factory=dict)
+    owner: dict[str, Any] = field(default_factory=dict)
+    closed_dms: set[str] = field(default_factory=set)  # members who turned off DMs from server members
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -78,13 +138,19 @@ class SandboxState:
         s.bot_user = s.new_user("BountyBot", bot=True)
         app_id = s.ids.next()
         s.application = {"id": app_id, "name": "BountyBot", "flags": 0}
-        s.guild = {"id": guild_id, "name": layout.name, "owner_id": s.bot_user["id"]}
+        # A person owns the server; the bot is a member like any other, with only its role's permissions.
+        s.owner = s.new_user("Server Owner")
+        s.guild = {"id": guild_id, "name": layout.name, "owner_id": s.owner["id"]}
         s.roles[guild_id] = s._role(guild_id, "@everyone", EVERYONE_DEFAULT, 0)
         bot_role = s.ids.next()
-        s.roles[bot_role] = s._role(bot_role, "BountyBot", BOT_PERMISSIONS, 10, managed=True)
+        s.roles[bot_role] = s._role(
+            bot_role, "BountyBot", layout.bot_permissions, layout.bot_role_position, managed=True
+        )
+        s.roles[bot_role]["tags"] = {"bot_id": s.bot_user["id"]}
         for position, name in enumerate(layout.roles, start=1):
             rid = s.ids.next()
-            s.roles[rid] = s._role(rid, name, EVERYONE_DEFAULT, position)
+            s.roles[rid] = s._role(rid, name, 0, position)
+        s.add_member(s.owner, [])
         s.add_member(s.bot_user, [bot_role])
         for position, name in enumerate(layout.categories):
             s.new_channel(name, CATEGORY, position=position)
@@ -181,6 +247,13 @@ class SandboxState:
     def guild_id(self) -> str:
         return str(self.guild["id"])
 
+    @property
+    def bot_id(self) -> str:
+        return str(self.bot_user["id"])
+
+    def bot_role(self) -> dict[str, Any]:
+        return next(r for r in self.roles.values() if r.get("tags", {}).get("bot_id") == self.bot_id)
+
     def role_named(self, name: str) -> dict[str, Any]:
         return next(r for r in self.roles.values() if r["name"] == name)
 
@@ -207,11 +280,16 @@ class SandboxState:
                 perms |= int(self.roles[rid]["permissions"])
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
 
+    def is_admin(self, user_id: str) -> bool:
+        return self.base_permissions(user_id) == ALL_PERMISSIONS
+
     def permissions_in(self, user_id: str, channel_id: str) -> int:
         perms = self.base_permissions(user_id)
         if perms & ADMINISTRATOR or perms == ALL_PERMISSIONS:
             return ALL_PERMISSIONS
         channel = self.channels[channel_id]
+        if channel["type"] == DM:
+            return perms
         overwrites = {o["id"]: o for o in channel.get("permission_overwrites", [])}
         everyone = overwrites.get(self.guild_id)
         if everyone:
@@ -224,7 +302,14 @@ class SandboxState:
         perms = (perms & ~deny) | allow
         if (o := overwrites.get(user_id)) is not None:
             perms = (perms & ~int(o["deny"])) | int(o["allow"])
+        if not perms & VIEW_CHANNEL:
+            # Discord: a member who cannot see a channel has no permission in it at all.
+            return 0
         return perms
+
+    def overwrite_for(self, channel_id: str, target_id: str) -> dict[str, Any] | None:
+        channel = self.channels.get(channel_id) or {}
+        return next((o for o in channel.get("permission_overwrites", []) if o["id"] == target_id), None)
 
     def can_view(self, user_id: str, channel_id: str) -> bool:
         return bool(self.permissions_in(user_id, channel_id) & VIEW_CHANNEL)

@@ -267,6 +267,11 @@ class SandboxUser:
         """Wait for the callback; after a deferral, wait for the deferred reply too."""
         deadline = time.monotonic() + wait
         while True:
+            if interaction.late:
+                raise AssertionError(
+                    f"the bot answered interaction {interaction.id} after Discord's 3-second deadline: "
+                    'the user saw "The application did not respond"'
+                )
             done = interaction.callback is not None and not (
                 interaction.original is not None and interaction.original["flags"] & 128
             )
