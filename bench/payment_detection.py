@@ -48,13 +48,16 @@ async def detection(chain: LocalChain, interval: float, samples: int) -> list[fl
                 chains={"ethereum": {"rpc_urls": [chain.url]}},
                 payments={"watch_interval_seconds": interval},
             )
-            async with running_bot(config, clock=SystemClock()) as bot:
+            clock = SystemClock()
+            async with running_bot(config, clock=clock) as bot:
                 for n in range(samples):
                     exchange = add_user(sandbox, f"Exchange {n}")
                     payer = chain.accounts[1 + n % 8]
-                    await start_bounty(exchange, exchange={"exchange": f"Exchange{n}"})
+                    intake = await start_bounty(exchange, exchange={"exchange": f"Exchange{n}"}, clock=clock)
                     await bot.outbox.drain()
                     bounty_id = n + 1
+                    if await bounties.get(bot.db.conn, bounty_id) is None:
+                        raise RuntimeError(f"the intake did not make bounty #{bounty_id}: {intake.reply.text}")
                     await staff.run("bounty advance", channel="general", to="review", bounty=bounty_id)
                     await staff.run("bounty advance", channel="general", to="awaiting_payment", bounty=bounty_id)
                     await exchange.run(
@@ -70,6 +73,9 @@ async def detection(chain: LocalChain, interval: float, samples: int) -> list[fl
                         found = await bounties.get(bot.db.conn, bounty_id)
                         if found is not None and found.state is State.FUNDED:
                             break
+                        if time.perf_counter() - final_at > 4 * interval + 60:
+                            # Far past the budget: a figure will not come; say so rather than wait forever.
+                            raise RuntimeError(f"bounty #{bounty_id} was not funded by the watcher")
                         await asyncio.sleep(0.02)
                     delays.append(time.perf_counter() - final_at)
     finally:
