@@ -26,10 +26,12 @@ SECRET = "webhook-secret-for-tests"
 
 
 @pytest.fixture
-async def github() -> AsyncIterator[GitHubSandbox]:
+async def github(clock: ManualClock) -> AsyncIterator[GitHubSandbox]:
     if not github_sandbox.available():
         pytest.skip("run `npm ci --prefix tools` for GitHub's OpenAPI description")
-    gh = GitHubSandbox()
+    # GitHub and the bot share the test's clock: GitHub dates what it makes by it and its rate-limit windows
+    # move with it, as they would in the hours the test steps over.
+    gh = GitHubSandbox(clock=lambda: float(clock.now()))
     await gh.start()
     yield gh
     await gh.stop()

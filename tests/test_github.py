@@ -236,15 +236,16 @@ async def test_polling_uses_conditional_requests_and_acts_once(
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0
     github.add_pull_request("Backpack connector", f"Implements {github.issues[1]['html_url']}")
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 1
+    assert (await bounties.get(gh_bot.db.conn, 1)).state is State.TESTING  # type: ignore[union-attr]
+    await settle(gh_bot, clock)  # the move is mirrored (a label, a comment) …
+    assert next(iter(github.board_items.values()))["status"] == "Submitted"
+    assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0  # … and read back once
     before = len(github.log)
     assert await gh_bot.github_events.poll_once(gh_bot.github_client, base) == 0
     assert github.log[before:] == [
         ("GET", "/repos/hummingbot/hummingbot/issues", 304),
         ("GET", "/repos/hummingbot/hummingbot/issues/comments", 304),
     ]
-    assert (await bounties.get(gh_bot.db.conn, 1)).state is State.TESTING  # type: ignore[union-attr]
-    await settle(gh_bot, clock)
-    assert next(iter(github.board_items.values()))["status"] == "Submitted"
 
 
 def test_the_pacer_keeps_under_both_limits_and_counts_only_what_it_lets_through() -> None:

@@ -3,9 +3,11 @@
 REST requests and responses are validated against GitHub's official OpenAPI description (npm
 `@octokit/openapi`, `generated/api.github.com.json`, cut down to the operations served here with every
 schema they reference). GraphQL is executed by graphql-core against a schema of the Projects types used.
-It enforces GitHub's documented limits (80 content-creating requests a minute, 5,000 requests an hour; the
-clock is injectable so a benchmark can run an hour in seconds) and can lose a response after doing the work,
-answer 429 or a secondary-limit 403 with Retry-After, or fail with 5xx for a while.
+It enforces GitHub's documented limits (5,000 requests an hour; 80 content-generating requests a minute and
+500 an hour; a 304 to a conditional request costs nothing) on an injectable clock, so a benchmark can run an
+hour in seconds, and pages its listings as GitHub does (`per_page` at most 100, `page`, a `Link` header, `since`).
+It can lose a response after doing the work (drop the connection, answer 502, or hang past the client's
+timeout), answer 429 or a secondary-limit 403 with Retry-After, or fail with 5xx for a while.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlencode
 
 from aiohttp import web
 
@@ -37,11 +42,22 @@ OPERATIONS = {
     ("/repos/{owner}/{repo}/issues", "post"),
     ("/repos/{owner}/{repo}/issues/{issue_number}", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}", "patch"),
+    ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
     ("/repos/{owner}/{repo}/issues/comments", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
 }
-CONTENT_CREATING = re.compile(r"^/repos/[^/]+/[^/]+/(issues|labels|issues/\d+/comments|issues/\d+/labels)$")
+# GitHub's limits, from "Rate limits for the REST API"
+# (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api): a token may make 5,000
+# requests an hour (primary), and "no more than 80 content-generating requests per minute and no more than 500
+# content-generating requests per hour are allowed" (#about-secondary-rate-limits), REST and GraphQL together.
+# A secondary limit is refused with 403 or 429, a message naming it and, when present, `retry-after`.
+# "Making a conditional request does not count against your primary rate limit if a 304 response is returned"
+# ("Best practices for using the REST API", #use-conditional-requests-if-appropriate).
+REQUESTS_PER_HOUR = 5000
+CONTENT_WRITES_PER_MINUTE = 80
+CONTENT_WRITES_PER_HOUR = 500
+MAX_PER_PAGE = 100  # "The number of results per page (max 100)"
 GRAPHQL_SCHEMA = """
 type Query { organization(login: String!): Organization }
 type Mutation {
@@ -139,6 +155,37 @@ class Fault:
     remaining: int
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    performed: bool = False  # do the work, then answer `status` instead of the result
+    hang: float = 0.0  # with the work done, wait this long before answering (past the client's timeout)
+
+    @property
+    def does_the_work(self) -> bool:
+        return self.status == 0 or self.performed
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _is_mutation(raw: bytes) -> bool:
+    from graphql import GraphQLError, OperationType, parse
+    from graphql.language import OperationDefinitionNode
+
+    try:
+        document = parse(json.loads(raw)["query"])
+    except (ValueError, KeyError, TypeError, GraphQLError):
+        return False  # not a query at all: the GraphQL handler answers it with an error
+    return any(
+        isinstance(d, OperationDefinitionNode) and d.operation is OperationType.MUTATION for d in document.definitions
+    )
+
+
+def content_generating(method: str, path: str, raw: bytes) -> bool:
+    """GitHub does not list which requests "generate content"; every REST write and every GraphQL mutation is
+    counted here, so that the stand-in is never the lenient one."""
+    if path == "/graphql":
+        return method == "POST" and _is_mutation(raw)
+    return method in ("POST", "PATCH", "PUT", "DELETE") and path.startswith("/repos/")
 
 
 class GitHubSandbox(LocalServer):
@@ -147,16 +194,19 @@ class GitHubSandbox(LocalServer):
         *,
         token: str = "sandbox-github-token",
         login: str = "bountybot",
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         validate: bool = True,
-        writes_per_minute: int = 80,
-        requests_per_hour: int = 5000,
+        writes_per_minute: int = CONTENT_WRITES_PER_MINUTE,
+        writes_per_hour: int = CONTENT_WRITES_PER_HOUR,
+        requests_per_hour: int = REQUESTS_PER_HOUR,
     ) -> None:
+        """`clock` is Unix time in seconds: it dates issues and comments and runs the rate-limit windows."""
         self.token = token
         self.login = login
         self.clock = clock
         self.validate = validate and available()
         self.writes_per_minute = writes_per_minute
+        self.writes_per_hour = writes_per_hour
         self.requests_per_hour = requests_per_hour
         self.violations: list[str] = []
         self.faults: list[Fault] = []
@@ -179,7 +229,8 @@ class GitHubSandbox(LocalServer):
         }
         self.board_items: dict[str, dict[str, Any]] = {}  # item id -> {"content": node id, "status": name}
         self._ids = itertools.count(1_000_001)
-        self._writes: deque[float] = deque()
+        self._writes: deque[float] = deque()  # content-generating requests in the last minute
+        self._hourly_writes: deque[float] = deque()  # … and in the last hour
         self._requests: deque[float] = deque()
         self.repository = "hummingbot/hummingbot"
 
@@ -202,8 +253,16 @@ class GitHubSandbox(LocalServer):
         times: int = 1,
         headers: dict[str, str] | None = None,
         message: str = "",
+        performed: bool = False,
+        hang: float = 0.0,
     ) -> Fault:
-        f = Fault(method.upper(), re.compile(pattern), status, times, headers or {}, message)
+        """Fail the next `times` requests matching `method` and `pattern` (a regex searched in the path).
+
+        By default the request is refused with `status` and nothing happens. `status=0` does the work and drops
+        the connection; `performed=True` does the work and answers `status` (a 502 after the write, say); `hang`
+        (with the work done) waits that many seconds first, so that a client with a shorter timeout gives up.
+        """
+        f = Fault(method.upper(), re.compile(pattern), status, times, headers or {}, message, performed, hang)
         self.faults.append(f)
         return f
 
@@ -244,7 +303,7 @@ class GitHubSandbox(LocalServer):
         }
 
     def _iso(self) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
 
     def add_pull_request(self, title: str, body: str, *, author: str = "dev", merged: bool = False) -> dict[str, Any]:
         """A pull request by someone else (it appears in the issues list, as on GitHub)."""
@@ -328,74 +387,96 @@ class GitHubSandbox(LocalServer):
 
     # --- request handling ------------------------------------------------------------------------------
 
-    def _limits(self, method: str, path: str) -> tuple[int, dict[str, str]] | None:
+    def _limits(self, write: bool) -> tuple[tuple[int, dict[str, str], str] | None, float]:
+        """Admit one request now, or say how GitHub would refuse it: (refusal or None, the request's stamp)."""
         now = self.clock()
         while self._requests and now - self._requests[0] >= 3600:
             self._requests.popleft()
         while self._writes and now - self._writes[0] >= 60:
             self._writes.popleft()
-        reset = str(int(time.time() + 3600 - (now - self._requests[0]) if self._requests else time.time() + 3600))
+        while self._hourly_writes and now - self._hourly_writes[0] >= 3600:
+            self._hourly_writes.popleft()
         if len(self._requests) >= self.requests_per_hour:
-            return 403, {
+            headers = {
                 "X-RateLimit-Remaining": "0",
                 "X-RateLimit-Limit": str(self.requests_per_hour),
-                "X-RateLimit-Reset": reset,
+                "X-RateLimit-Reset": self._reset(),
             }
-        write = method == "POST" and (CONTENT_CREATING.match(path) is not None or path == "/graphql")
+            return (403, headers, "API rate limit exceeded."), now
+        secondary = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        # Both content limits answer as the per-minute one always has here: 403 with Retry-After.
         if write and len(self._writes) >= self.writes_per_minute:
-            return 403, {"Retry-After": str(int(60 - (now - self._writes[0])) + 1)}
+            return (403, {"Retry-After": str(int(60 - (now - self._writes[0])) + 1)}, secondary), now
+        if write and len(self._hourly_writes) >= self.writes_per_hour:
+            return (403, {"Retry-After": str(int(3600 - (now - self._hourly_writes[0])) + 1)}, secondary), now
         self._requests.append(now)
         if write:
             self._writes.append(now)
-        return None
+            self._hourly_writes.append(now)
+        return None, now
+
+    def _reset(self) -> str:
+        """When the oldest request of the hour leaves the window, in Unix seconds (X-RateLimit-Reset)."""
+        oldest = self._requests[0] if self._requests else self.clock()
+        return str(math.ceil(oldest + 3600))
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> web.Response:
         body = b"" if payload is None else json.dumps(payload).encode()
-        remaining = max(0, self.requests_per_hour - len(self._requests))
         all_headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "X-RateLimit-Limit": str(self.requests_per_hour),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(int(time.time()) + 3600),
+            **self._quota_headers(),
             **(headers or {}),
         }
         return web.Response(status=status, body=body, headers=all_headers)
+
+    def _quota_headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.requests_per_hour),
+            "X-RateLimit-Remaining": str(max(0, self.requests_per_hour - len(self._requests))),
+            "X-RateLimit-Used": str(len(self._requests)),
+            "X-RateLimit-Reset": self._reset(),
+        }
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+        return self._json(status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path, method = request.path, request.method
         raw = await request.read()
         if request.headers.get("Authorization") not in (f"token {self.token}", f"Bearer {self.token}"):
-            return self._json(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
-        for fault in self.faults:
-            if fault.remaining > 0 and fault.method in (method, "*") and fault.pattern.search(path):
-                fault.remaining -= 1
-                if fault.status == 0:
-                    await self._dispatch(request, path, method, raw)  # the work is done…
-                    assert request.transport is not None
-                    request.transport.close()  # …and the answer is lost
-                    return web.Response(status=500)
-                self.log.append((method, path, fault.status))
-                return self._json(
-                    fault.status,
-                    {
-                        "message": fault.message or "Service unavailable",
-                        "documentation_url": "https://docs.github.com/rest",
-                    },
-                    fault.headers,
-                )
-        limited = self._limits(method, path)
-        if limited is not None:
-            status, headers = limited
+            return self._error(401, "Bad credentials")
+        fault = next(
+            (
+                f
+                for f in self.faults
+                if f.remaining > 0 and f.method in (method, "*") and f.pattern.search(path) is not None
+            ),
+            None,
+        )
+        if fault is not None and not fault.does_the_work:
+            # Refused before anything happened (an outage, an injected limit): nothing is counted.
+            fault.remaining -= 1
+            self.log.append((method, path, fault.status))
+            return self._error(fault.status, fault.message or "Service unavailable", fault.headers)
+        refusal, stamp = self._limits(content_generating(method, path, raw))
+        if refusal is not None:
+            status, headers, message = refusal
             self.refused.append((method, path, status))
-            message = (
-                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-                if "Retry-After" in headers
-                else "API rate limit exceeded."
-            )
-            return self._json(
-                status, {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers
-            )
-        response = await self._dispatch(request, path, method, raw)
+            return self._error(status, message, headers)
+        response = await self._dispatch(request, path, method, raw)  # the work is done…
+        if response.status == 304:
+            self._requests.remove(stamp)  # a 304 is free against the primary limit
+            response.headers.update(self._quota_headers())
+        if fault is not None:
+            fault.remaining -= 1
+            if fault.hang:
+                await asyncio.sleep(fault.hang)  # …the client gives up waiting…
+            if fault.status == 0:
+                assert request.transport is not None
+                request.transport.close()  # …and the answer is lost
+                return web.Response(status=500)
+            self.log.append((method, path, fault.status))
+            return self._error(fault.status, fault.message or "Bad gateway", fault.headers)  # …or is an error
         self.log.append((method, path, response.status))
         return response
 
@@ -439,6 +520,40 @@ class GitHubSandbox(LocalServer):
                 f"response {response.status} {request.path}: {exc} {getattr(exc, '__cause__', '')}"[:800]
             )
 
+    @staticmethod
+    def _since(request: web.Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`since`: "Only show results that were last updated after the given time" (strictly after, as worded:
+        a client that counts on GitHub also returning the boundary second is caught here)."""
+        since = request.query.get("since")
+        if since is None:
+            return items
+        moment = _epoch(since)
+        return [i for i in items if _epoch(i["updated_at"]) > moment]
+
+    def _listing(self, request: web.Request, path: str, items: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
+        """One page of a listing, as GitHub pages: `per_page` (default 30, at most 100), `page`, and a `Link` header
+        with next / last / first / prev; an ETag of the page, and 304 when the client already has it."""
+        per_page = min(MAX_PER_PAGE, max(1, int(request.query.get("per_page", "30"))))
+        page = max(1, int(request.query.get("page", "1")))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        last = max(1, math.ceil(len(items) / per_page))
+
+        def page_url(n: int) -> str:
+            return f"{self.url}{path}?{urlencode({**request.query, 'page': str(n)})}"
+
+        links = []
+        if page < last:
+            links += [f'<{page_url(page + 1)}>; rel="next"', f'<{page_url(last)}>; rel="last"']
+        if page > 1:
+            links += [f'<{page_url(1)}>; rel="first"', f'<{page_url(min(page, last + 1) - 1)}>; rel="prev"']
+        etag = '"' + hashlib.sha1(json.dumps(chunk, sort_keys=True).encode()).hexdigest() + '"'
+        if request.headers.get("If-None-Match") == etag:
+            return 304, None, {"ETag": etag}
+        headers = {"ETag": etag}
+        if links:
+            headers["Link"] = ", ".join(links)
+        return 200, chunk, headers
+
     def _rest(self, method: str, path: str, request: web.Request, body: Any) -> tuple[int, Any, dict[str, str]]:
         prefix = f"/repos/{self.repository}"
         if not path.startswith(prefix):
@@ -450,8 +565,6 @@ class GitHubSandbox(LocalServer):
             self.labels[body["name"]] = self._label(body["name"], body.get("color", "ededed"), body.get("description"))
             return 201, self.labels[body["name"]], {}
         if (m := re.fullmatch(r"/labels/([^/]+)", rest)) and method == "GET":
-            from urllib.parse import unquote
-
             label = self.labels.get(unquote(m.group(1)))
             return (200, label, {}) if label else (404, {"message": "Not Found"}, {})
         if rest == "/issues" and method == "POST":
@@ -463,37 +576,31 @@ class GitHubSandbox(LocalServer):
             )
             return 201, self.issues[number], {}
         if rest == "/issues" and method == "GET":
+            q = request.query
+            order = {"updated": "updated_at", "comments": "comments"}.get(q.get("sort", ""), "created_at")
             items = sorted(
                 self.issues.values(),
-                key=lambda i: (i["updated_at"] if request.query.get("sort") == "updated" else "", i["number"]),
-                reverse=request.query.get("direction", "desc") == "desc",
+                key=lambda i: (i[order], i["number"]),
+                reverse=q.get("direction", "desc") == "desc",
             )
-            state = request.query.get("state", "open")
+            state = q.get("state", "open")
             if state != "all":
                 items = [i for i in items if i["state"] == state]
-            per_page = int(request.query.get("per_page", "30"))
-            page = int(request.query.get("page", "1"))
-            chunk = items[(page - 1) * per_page : page * per_page]
-            headers: dict[str, str] = {}
-            etag = '"' + hashlib.sha1(json.dumps(chunk, sort_keys=True).encode()).hexdigest() + '"'
-            if request.headers.get("If-None-Match") == etag:
-                return 304, None, {"ETag": etag}
-            headers["ETag"] = etag
-            if page * per_page < len(items):
-                query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "page")
-                headers["Link"] = f'<{self.url}{path}?{query}&page={page + 1}>; rel="next"'
-            return 200, chunk, headers
+            if "creator" in q:
+                items = [i for i in items if i["user"]["login"].lower() == q["creator"].lower()]
+            if "labels" in q:
+                wanted = {name for name in q["labels"].split(",") if name}
+                items = [i for i in items if wanted <= {label["name"] for label in i["labels"]}]
+            return self._listing(request, path, self._since(request, items))
         if rest == "/issues/comments" and method == "GET":
-            every = sorted(
-                (c for comments in self.comments.values() for c in comments),
-                key=lambda c: (c["updated_at"], c["id"]),
-                reverse=request.query.get("direction", "desc") == "desc",
-            )
-            chunk = every[: int(request.query.get("per_page", "30"))]
-            etag = '"' + hashlib.sha1(json.dumps(chunk, sort_keys=True).encode()).hexdigest() + '"'
-            if request.headers.get("If-None-Match") == etag:
-                return 304, None, {"ETag": etag}
-            return 200, chunk, {"ETag": etag}
+            q = request.query
+            every = [c for comments in self.comments.values() for c in comments]
+            if "sort" in q:
+                field_ = "updated_at" if q["sort"] == "updated" else "created_at"
+                every.sort(key=lambda c: (c[field_], c["id"]), reverse=q.get("direction", "desc") == "desc")
+            else:
+                every.sort(key=lambda c: c["id"])  # "By default, issue comments are ordered by ascending ID."
+            return self._listing(request, path, self._since(request, every))
         if m := re.fullmatch(r"/issues/(\d+)(/comments|/labels)?", rest):
             issue = self.issues.get(int(m.group(1)))
             if issue is None:
@@ -510,6 +617,9 @@ class GitHubSandbox(LocalServer):
                     issue["labels"] = [self.labels.setdefault(n, self._label(n)) for n in body["labels"]]
                 issue["updated_at"] = self._iso()
                 return 200, issue, {}
+            if m.group(2) == "/comments" and method == "GET":
+                # "Issue comments are ordered by ascending ID."
+                return self._listing(request, path, self._since(request, list(self.comments.get(issue["number"], []))))
             if m.group(2) == "/comments" and method == "POST":
                 return 201, self._comment(issue, body["body"], self.login), {}
             if m.group(2) == "/labels" and method == "POST":
