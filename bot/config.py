@@ -157,7 +157,10 @@ class GitHubConfig:
     project_number: int = 7
     labels: tuple[str, ...] = ("bounty", "new connector")
     developer_portion: str = "TBA"
-    content_writes_per_minute: int = 80  # GitHub's documented secondary limit for content creation
+    # GitHub's documented limits: 80 content-generating requests a minute and 500 an hour (secondary), 5,000
+    # requests an hour (primary). https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+    content_writes_per_minute: int = 80
+    content_writes_per_hour: int = 500
     requests_per_hour: int = 5000
     poll_interval_seconds: float = 300.0  # the fallback when no webhook is configured
     webhook_host: str = "127.0.0.1"
@@ -415,6 +418,7 @@ def _parse_github(r: _Reader) -> GitHubConfig:
         labels=tuple(labels),
         developer_portion=r.get("github", g, "developer_portion", str, d.developer_portion),
         content_writes_per_minute=r.positive("github", g, "content_writes_per_minute", d.content_writes_per_minute),
+        content_writes_per_hour=r.positive("github", g, "content_writes_per_hour", d.content_writes_per_hour),
         requests_per_hour=r.positive("github", g, "requests_per_hour", d.requests_per_hour),
         poll_interval_seconds=r.get("github", g, "poll_interval_seconds", float, d.poll_interval_seconds),
         webhook_host=r.get("github", g, "webhook_host", str, d.webhook_host),

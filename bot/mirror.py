@@ -2,13 +2,17 @@
 comments, weekly updates, the checklist's task list, and bugs as their own issues. Only these are mirrored;
 a private channel's chat never is.
 
-Every write is idempotent: the issue is looked up by its hidden marker before it is created (so a lost
-response never makes a second issue), adding to the board returns the existing item, labels are sets, and
-each comment is queued once under its own key.
+Every write is idempotent, so that a retry after an ambiguous failure (a 502, a timeout, a crash: GitHub may
+have made the thing and the bot never heard) repeats nothing. An issue is looked up by its hidden marker
+before it is created; a comment carries a hidden marker of its own, and a retry after an unanswered attempt
+looks for it among the issue's comments first. Both lookups list (GitHub's search index trails writes).
+Adding to the board returns the existing item, labels are sets, and the body edits rewrite to a target.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,6 +32,26 @@ from bot.store import github as store
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 PHASE_LABEL = "phase: "
+# How far before an unanswered attempt a retry looks for its comment: GitHub dates the comment by its own
+# clock, the attempt is dated by the bot's.
+CLOCK_SKEW_SECONDS = 600
+
+
+def write_key(kind: str, payload: Payload) -> str:
+    """One outbox item's write, named by what it is (the outbox queues each once under its own key)."""
+    return hashlib.sha256(f"{kind}\n{json.dumps(payload, sort_keys=True)}".encode()).hexdigest()[:20]
+
+
+def write_marker(key: str) -> str:
+    return f"<!-- bountybot:write:{key} -->"
+
+
+def marked(body: str, key: str) -> str:
+    """`body` with the write's hidden marker on its first line, after the bot's own (so it stays the bot's)."""
+    marker = write_marker(key)
+    if body.startswith(github_text.COMMENT_MARKER):
+        return github_text.COMMENT_MARKER + marker + body[len(github_text.COMMENT_MARKER) :]
+    return f"{marker}\n{body}"
 
 
 class GitHubMirror:
@@ -82,7 +106,8 @@ class GitHubMirror:
             raise PermanentFailure(f"bounty {bounty_id} does not exist")
         marker = github_text.marker(bounty_id)
         # Look before creating: a previous attempt's response may have been lost after GitHub made the issue.
-        issue = await client.find_marked_issue(marker)
+        labels = self.config.github.labels
+        issue = await client.find_marked_issue(marker, label=labels[0] if labels else None)
         if issue is None:
             await client.ensure_labels(self.config.github.labels)
             review = await bounties.review(conn, bounty_id)
@@ -147,17 +172,46 @@ class GitHubMirror:
         row = await self._issue(bounty_id)
         old, new = State(str(payload["old"])), State(str(payload["new"]))
         await client.add_labels(row.number, (PHASE_LABEL + new.label,), replacing=PHASE_LABEL)
-        comment_id = await client.comment(row.number, github_text.phase_comment(old, new, ""))
+        comment_id = await self._comment_once(
+            "github.phase", payload, row.number, github_text.phase_comment(old, new, "")
+        )
         async with self.changes.begin() as ch:
             await ch.send(f"bounty:{bounty_id}:board:{payload['marker']}", "github.board", bounty_id=bounty_id)
         return {"comment": comment_id}
 
     async def comment(self, payload: Payload) -> Payload:
         """A mirrored update (weekly updates use it): neutralised text as a comment on the bounty issue."""
-        client = self._live
         row = await self._issue(int(payload["bounty_id"]))
-        comment_id = await client.comment(row.number, github_text.bot_comment(str(payload["body"])))
+        comment_id = await self._comment_once(
+            "github.comment", payload, row.number, github_text.bot_comment(str(payload["body"]))
+        )
         return {"comment": comment_id}
+
+    async def _comment_once(self, kind: str, payload: Payload, number: int, body: str) -> int:
+        """Post the outbox item's comment unless an earlier, unanswered attempt already did."""
+        client = self._live
+        key = write_key(kind, payload)
+        async with self.changes.begin() as ch:
+            earlier = await store.write_begun(ch.tx, key, ch.now)
+        if earlier is not None:
+            found = await client.find_marked_comment(number, write_marker(key), since=earlier - CLOCK_SKEW_SECONDS)
+            if found is not None:
+                log.info("comment %s on #%s was made by an attempt whose answer was lost", key, number)
+                await self._settled(key)
+                return found
+        try:
+            comment_id = await client.comment(number, marked(body, key))
+        except (GitHubRateLimited, GitHubRejected):
+            await self._settled(key)  # refused before anything was made: nothing to look for next time
+            raise
+        # (Any other failure, a 5xx, a timeout, a dropped connection or a crash, keeps the note: GitHub may
+        # have made the comment, and the retry looks for it.)
+        await self._settled(key)
+        return comment_id
+
+    async def _settled(self, key: str) -> None:
+        async with self.changes.begin() as ch:
+            await store.write_settled(ch.tx, key)
 
     async def checklist(self, payload: Payload) -> Payload:
         """Tick the issue's task list as the checklist stands now (GitHub's other edits to the body are kept)."""
@@ -189,9 +243,9 @@ class GitHubMirror:
         if bug.github_number is not None:
             return {"number": bug.github_number}
         row, bounty = await self._published(bug.bounty_id)
-        issue = await client.find_marked_issue(github_text.bug_marker(bug.id))
+        labels = github_text.bug_labels(bug)
+        issue = await client.find_marked_issue(github_text.bug_marker(bug.id), label=labels[0])
         if issue is None:
-            labels = github_text.bug_labels(bug)
             await client.ensure_labels(labels, {"bug": "d73a4a"})
             body = github_text.bug_body(bug, row.number)
             issue = await client.create_issue(github_text.bug_title(bug, bounty), body, labels)

@@ -20,6 +20,7 @@ from github import Auth, Github, GithubException
 from requests import exceptions as requests_errors
 
 T = TypeVar("T")
+MAX_PER_PAGE = 100  # GitHub's listings: "The number of results per page (max 100)"
 
 
 class GitHubError(Exception):
@@ -59,35 +60,51 @@ class Board:
 
 class Pacer:
     """Keeps under GitHub's documented limits so that no request is refused: at most `writes_per_minute`
-    content-creating requests in any 60 s, at most `per_hour` requests in any hour, and nothing at all
-    before a `Retry-After` or quota reset GitHub announced.
+    content-generating requests in any 60 s and `writes_per_hour` in any hour (GitHub's secondary limits, 80
+    and 500), at most `per_hour` requests in any hour (the primary limit, 5,000), and nothing at all before a
+    `Retry-After` or quota reset GitHub announced. A 304 to a conditional request is given back (:meth:`refund`):
+    GitHub does not count it against the primary limit.
 
     It never sleeps: a request that would break a limit raises :class:`GitHubRateLimited` with the wait, and
     the outbox reschedules it durably on the bot's (injectable) clock.
     """
 
-    def __init__(self, writes_per_minute: int, per_hour: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        writes_per_minute: int,
+        per_hour: int,
+        *,
+        writes_per_hour: int = 500,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.writes_per_minute = writes_per_minute
+        self.writes_per_hour = writes_per_hour
         self.per_hour = per_hour
         self.clock = clock
-        self.writes: deque[float] = deque()
+        self.writes: deque[float] = deque()  # content writes in the last minute
+        self.hourly_writes: deque[float] = deque()  # … and in the last hour
         self.requests: deque[float] = deque()
         self.not_before = 0.0
 
     def hold_until(self, moment: float) -> None:
         self.not_before = max(self.not_before, moment)
 
-    def admit(self, write: bool, requests: int = 1) -> None:
+    def admit(self, write: bool, requests: int = 1) -> float:
         """Let `requests` requests (one of them a content write if `write`) through now, or raise the wait.
-        All or nothing: a deferred call leaves no phantom requests counted against the hour."""
+        All or nothing: a deferred call leaves no phantom requests counted against the hour.
+        Returns the moment they were counted at (what :meth:`refund` takes back)."""
         now = self.clock()
         while self.writes and now - self.writes[0] >= 60:
             self.writes.popleft()
+        while self.hourly_writes and now - self.hourly_writes[0] >= 3600:
+            self.hourly_writes.popleft()
         while self.requests and now - self.requests[0] >= 3600:
             self.requests.popleft()
         delay = self.not_before - now
         if write and len(self.writes) >= self.writes_per_minute:
             delay = max(delay, 60 - (now - self.writes[0]))
+        if write and len(self.hourly_writes) >= self.writes_per_hour:
+            delay = max(delay, 3600 - (now - self.hourly_writes[0]))
         if len(self.requests) + requests > self.per_hour:
             delay = max(delay, 3600 - (now - self.requests[0]))
         if delay > 0:
@@ -95,6 +112,14 @@ class Pacer:
         self.requests.extend([now] * requests)
         if write:
             self.writes.append(now)
+            self.hourly_writes.append(now)
+        return now
+
+    def refund(self, moment: float) -> None:
+        """Give back one request counted at `moment`: GitHub answered 304 to a conditional request, which
+        "does not count against your primary rate limit"."""
+        if moment in self.requests:  # (unless it has left the window already)
+            self.requests.remove(moment)
 
 
 def _retry_after(headers: dict[str, str], now_epoch: float) -> float | None:
@@ -112,6 +137,7 @@ class GitHubClient:
     ) -> None:
         self.repository = repository
         self.pacer = pacer
+        self.base_url = base_url.rstrip("/")
         self.graphql_url = graphql_url
         self.token = token
         self.gh = Github(
@@ -138,6 +164,61 @@ class GitHubClient:
         if exc.status >= 500:
             return GitHubUnavailable(f"GitHub answered {exc.status}")
         return GitHubRejected(f"GitHub refused ({exc.status}): {message}")
+
+    def _raise_for(self, response: httpx.Response, what: str) -> None:
+        """Turn an error answer into the typed error; a rate limit also holds every request until it ends."""
+        if response.status_code < 400:
+            return
+        wait = _retry_after(dict(response.headers), time.time())
+        try:
+            message = str(response.json().get("message", ""))
+        except (ValueError, AttributeError):
+            message = response.text[:200]
+        status = response.status_code
+        if status == 429 or (status == 403 and (wait is not None or "rate limit" in message.lower())):
+            self.pacer.hold_until(self.pacer.clock() + (wait or 60.0))
+            raise GitHubRateLimited(f"GitHub rate limit ({status}) on {what}: {message}", wait or 60.0)
+        if status >= 500:
+            raise GitHubUnavailable(f"GitHub answered {status} to {what}")
+        raise GitHubRejected(f"GitHub refused {what} ({status}): {message}")
+
+    async def get(
+        self, url: str, params: dict[str, str] | None = None, *, etag: str | None = None
+    ) -> httpx.Response | None:
+        """One GET (conditional when `etag` is given); None for a 304, which GitHub does not count against the
+        hour, and neither does the pacer."""
+        moment = self.pacer.admit(False)
+        self.requests += 1
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            response = await self.http.get(url, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise GitHubUnavailable(f"GitHub unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 304:
+            self.pacer.refund(moment)
+            return None
+        self._raise_for(response, f"GET {httpx.URL(url).path}")
+        return response
+
+    async def listing(
+        self, url: str, params: dict[str, str], *, etag: str | None = None
+    ) -> tuple[str | None, list[dict[str, Any]]] | None:
+        """Every page of a listing: the first page's ETag and all the items, or None when the first page is
+        unchanged (a conditional request answered 304). Pages are followed by their `Link: rel="next"` until a
+        short page; only the first is conditional (the ETag is the first page's)."""
+        per_page = int(params.get("per_page", "30"))
+        response = await self.get(url, params, etag=etag)
+        if response is None:
+            return None
+        tag = response.headers.get("ETag")
+        page: list[dict[str, Any]] = response.json()
+        items = list(page)
+        while len(page) >= per_page and (link := response.links.get("next", {}).get("url")):
+            response = await self.get(link)
+            assert response is not None  # (not conditional)
+            page = response.json()
+            items.extend(page)
+        return tag, items
 
     async def _rest(self, fn: Callable[[], T], *, write: bool, requests: int = 1) -> T:
         self.pacer.admit(write, requests)
@@ -166,20 +247,31 @@ class GitHubClient:
                     if "already_exists" not in str(exc) and "422" not in str(exc):
                         raise
 
-    async def find_marked_issue(self, marker: str, newest: int = 100) -> IssueRef | None:
-        """The issue whose body holds `marker`, among the newest ones (search trails writes; listing does not)."""
+    async def find_marked_issue(self, marker: str, *, label: str | None = None) -> IssueRef | None:
+        """The issue whose body holds `marker`, among the newest 100 (one request) carrying `label`.
 
-        def scan() -> IssueRef | None:
-            issues = self.repo.get_issues(state="all", sort="created", direction="desc")
-            issue: Any
-            for count, issue in enumerate(issues):  # (slicing an empty PaginatedList raises IndexError)
-                if count >= newest:
-                    break
-                if issue.body and marker in issue.body:
-                    return IssueRef(issue.number, issue.html_url, issue.node_id, issue.body)
-            return None
+        A listing, not the search API: GitHub's search index trails writes, and the write looked for (one whose
+        answer was lost) may be seconds old."""
+        params = {"state": "all", "sort": "created", "direction": "desc", "per_page": str(MAX_PER_PAGE)}
+        if label:
+            params["labels"] = label
+        response = await self.get(f"{self.base_url}/repos/{self.repository}/issues", params)
+        assert response is not None  # (not conditional)
+        for issue in response.json():
+            if "pull_request" not in issue and marker in (issue.get("body") or ""):
+                return IssueRef(int(issue["number"]), str(issue["html_url"]), str(issue["node_id"]), str(issue["body"]))
+        return None
 
-        return await self._rest(scan, write=False)
+    async def find_marked_comment(self, number: int, marker: str, *, since: float) -> int | None:
+        """The id of the comment on issue `number` whose body holds `marker`, among those updated after `since`
+        (Unix seconds): the issue's own comments, every page, never the search API (its index trails writes)."""
+        url = f"{self.base_url}/repos/{self.repository}/issues/{number}/comments"
+        listing = await self.listing(url, {"since": iso(since), "per_page": str(MAX_PER_PAGE)})
+        assert listing is not None  # (not conditional)
+        for comment in listing[1]:
+            if marker in (comment.get("body") or ""):
+                return int(comment["id"])
+        return None
 
     # Every PyGithub object is read inside the worker thread: its attributes can fetch lazily, and a fetch
     # on the event loop would block it.
@@ -192,10 +284,8 @@ class GitHubClient:
         return await self._rest(create, write=True)
 
     async def comment(self, number: int, body: str) -> int:
-        # Two requests (read the issue, post the comment), admitted together.
-        return await self._rest(
-            lambda: int(self.repo.get_issue(number).create_comment(body).id), write=True, requests=2
-        )
+        # One request: PyGithub's get_issue is lazy, so only the POST goes out.
+        return await self._rest(lambda: int(self.repo.get_issue(number).create_comment(body).id), write=True)
 
     async def add_labels(self, number: int, labels: tuple[str, ...], *, replacing: str | None = None) -> None:
         """Add `labels`, first dropping any label that starts with `replacing` (one phase label at a time)."""
@@ -243,21 +333,17 @@ class GitHubClient:
     # --- the Projects board (GraphQL) ------------------------------------------------------------
 
     async def graphql(self, query: str, variables: dict[str, Any], *, write: bool) -> dict[str, Any]:
+        """`write`: a mutation, which GitHub counts as content-generating."""
         self.pacer.admit(write)
         self.requests += 1
         try:
             response = await self.http.post(self.graphql_url, json={"query": query, "variables": variables})
         except httpx.HTTPError as exc:
             raise GitHubUnavailable(f"GitHub GraphQL unreachable: {type(exc).__name__}") from exc
-        wait = _retry_after(dict(response.headers), time.time())
-        if response.status_code == 429 or (response.status_code == 403 and wait is not None):
-            self.pacer.hold_until(self.pacer.clock() + (wait or 60.0))
-            raise GitHubRateLimited(f"GitHub GraphQL rate limit ({response.status_code})", wait or 60.0)
-        if response.status_code >= 500:
-            raise GitHubUnavailable(f"GitHub GraphQL answered {response.status_code}")
+        self._raise_for(response, "GraphQL")
         payload = response.json()
-        if response.status_code >= 400 or payload.get("errors"):
-            raise GitHubRejected(f"GitHub GraphQL refused: {payload.get('errors') or response.status_code}")
+        if payload.get("errors"):
+            raise GitHubRejected(f"GitHub GraphQL refused: {payload['errors']}")
         return dict(payload["data"])
 
     async def board(self, owner: str, number: int) -> Board:
@@ -333,9 +419,16 @@ class CommentInfo:
     author: str
     body: str
     created_at: int | None = None  # unix seconds, when GitHub said
+    updated_at: str = ""  # as GitHub wrote it (ISO 8601): where the next poll's `since` starts
 
 
-def _epoch(value: object) -> int | None:
+def iso(moment: float) -> str:
+    """Unix seconds as GitHub writes times (and takes `since`): YYYY-MM-DDTHH:MM:SSZ."""
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch(value: object) -> int | None:
+    """GitHub's YYYY-MM-DDTHH:MM:SSZ as Unix seconds; None if it is not one."""
     try:
         return int(datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
     except ValueError:
@@ -356,35 +449,17 @@ def comment_from(comment: dict[str, Any], issue_number: int | None = None) -> Co
         number,
         str((comment.get("user") or {}).get("login", "")),
         str(comment.get("body") or ""),
-        _epoch(comment.get("created_at")),
+        epoch(comment.get("created_at")),
+        str(comment.get("updated_at") or ""),
     )
 
 
-async def _conditional_get(
-    client: GitHubClient, url: str, params: dict[str, str], etag: str | None
-) -> httpx.Response | None:
-    """One conditional request: None when nothing changed (a 304, which costs no patience)."""
-    client.pacer.admit(False)
-    client.requests += 1
-    headers = {"If-None-Match": etag} if etag else {}
-    try:
-        response = await client.http.get(url, params=params, headers=headers)
-    except httpx.HTTPError as exc:
-        raise GitHubUnavailable(f"GitHub unreachable: {type(exc).__name__}") from exc
-    if response.status_code == 304:
-        return None
-    if response.status_code >= 400:
-        raise GitHubUnavailable(f"GitHub answered {response.status_code} to the poll")
-    return response
-
-
 async def changed_issues(client: GitHubClient, base_url: str, etag: str | None) -> Changed | None:
-    """Recently updated issues and pull requests; None when nothing changed."""
-    response = await _conditional_get(
-        client,
+    """Recently updated issues and pull requests; None when nothing changed (a 304, free against the hour)."""
+    response = await client.get(
         f"{base_url}/repos/{client.repository}/issues",
         {"state": "all", "sort": "updated", "direction": "desc", "per_page": "50"},
-        etag,
+        etag=etag,
     )
     if response is None:
         return None
@@ -399,15 +474,16 @@ async def changed_issues(client: GitHubClient, base_url: str, etag: str | None) 
 
 
 async def changed_comments(
-    client: GitHubClient, base_url: str, etag: str | None
+    client: GitHubClient, base_url: str, etag: str | None, since: str | None = None
 ) -> tuple[str | None, list[CommentInfo]] | None:
-    """Recently updated issue comments across the repository; None when nothing changed."""
-    response = await _conditional_get(
-        client,
-        f"{base_url}/repos/{client.repository}/issues/comments",
-        {"sort": "updated", "direction": "desc", "per_page": "50"},
-        etag,
-    )
-    if response is None:
+    """Issue comments across the repository updated after `since` (ISO 8601), newest first, every page; None
+    when nothing changed. Newest first is what makes the conditional first page enough: anything new or edited
+    comes to the top, so an unchanged first page (a 304) means an unchanged listing."""
+    params = {"sort": "updated", "direction": "desc", "per_page": str(MAX_PER_PAGE)}
+    if since:
+        params["since"] = since
+    listing = await client.listing(f"{base_url}/repos/{client.repository}/issues/comments", params, etag=etag)
+    if listing is None:
         return None
-    return response.headers.get("ETag"), [comment_from(c) for c in response.json()]
+    tag, items = listing
+    return tag, [comment_from(c) for c in items]

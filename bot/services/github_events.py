@@ -15,12 +15,15 @@ import re
 from bot.domain.github_text import is_bot_comment
 from bot.domain.lifecycle import Role, State
 from bot.integrations.github import (
+    MAX_PER_PAGE,
     CommentInfo,
     GitHubClient,
     IssueState,
     PullRequestInfo,
     changed_comments,
     changed_issues,
+    epoch,
+    iso,
 )
 from bot.services.bugs import BugService
 from bot.services.context import ServiceContext
@@ -29,6 +32,9 @@ from bot.store import bounties, bugs, developers
 from bot.store import github as store
 
 _REFERENCE = re.compile(r"(?:#|/issues/)(\d+)\b")
+# Before the bot's first issue, by this much (GitHub's clock against the bot's): where the first comment poll
+# starts. Nothing older can be about a bounty, and a large repository's whole history is not read.
+FIRST_POLL_MARGIN_SECONDS = 3600
 
 
 class GitHubEvents:
@@ -106,8 +112,8 @@ class GitHubEvents:
         return True
 
     async def poll_once(self, client: GitHubClient, base_url: str) -> int:
-        """The polling fallback: conditional requests, so a quiet repository costs only 304s.
-        Returns how many things it acted on."""
+        """The polling fallback: conditional requests, so a quiet repository costs only 304s (which GitHub does
+        not count against the hour). Returns how many things it acted on."""
         acted = 0
         etag = await store.etag(self.ctx.conn, "issues")
         changed = await changed_issues(client, base_url, etag)
@@ -119,18 +125,45 @@ class GitHubEvents:
             if changed.etag:
                 async with self.ctx.changes.begin() as ch:
                     await store.set_etag(ch.tx, "issues", changed.etag)
-        etag = await store.etag(self.ctx.conn, "comments")
-        comments = await changed_comments(client, base_url, etag)
-        if comments is not None:
-            new_etag, found = comments
-            # Comment ids only grow: the high-water mark keeps an edited old comment from counting again.
-            seen = int(await store.etag(self.ctx.conn, "comments:last_id") or 0)
-            for comment in sorted(found, key=lambda c: c.id):
-                if comment.id > seen:
-                    acted += await self.on_comment(comment)
-            async with self.ctx.changes.begin() as ch:
+        acted += await self._poll_comments(client, base_url)
+        return acted
+
+    async def _poll_comments(self, client: GitHubClient, base_url: str) -> int:
+        """Every comment updated since `since` (all pages), the first page conditional.
+
+        `since` starts just before the bot's first issue and moves up to the newest comment seen whenever the
+        listing has grown past a page. Moving it on every change would cost a second full read after each one
+        (a new `since` is a new query, with no ETag to send); this way a change costs one page, and a quiet
+        repository only 304s."""
+        conn = self.ctx.conn
+        since = await store.etag(conn, "comments:since")
+        if since is None:
+            first = await store.first_issue_at(conn)
+            if first is None:
+                return 0  # nothing published yet: no comment can be about a bounty
+            since = iso(first - FIRST_POLL_MARGIN_SECONDS)
+        etag = await store.etag(conn, "comments")
+        polled = await changed_comments(client, base_url, etag, since)
+        if polled is None:
+            return 0
+        new_etag, found = polled
+        acted = 0
+        # Comment ids only grow: the high-water mark keeps an edited old comment from counting again.
+        seen = int(await store.etag(conn, "comments:last_id") or 0)
+        for comment in sorted(found, key=lambda c: c.id):
+            if comment.id > seen:
+                acted += await self.on_comment(comment)
+        async with self.ctx.changes.begin() as ch:
+            newest = max((epoch(c.updated_at) or 0 for c in found), default=0)
+            if len(found) >= MAX_PER_PAGE and newest:
+                # A second back: `since` means "updated after", and a comment made later in the same second as
+                # the newest seen must not be missed (the high-water mark keeps that one from counting twice).
+                await store.set_etag(ch.tx, "comments:since", iso(newest - 1))
+                await store.set_etag(ch.tx, "comments", "")  # the ETag answered the old `since` only
+            else:
+                await store.set_etag(ch.tx, "comments:since", since)
                 if new_etag:
                     await store.set_etag(ch.tx, "comments", new_etag)
-                if found:
-                    await store.set_etag(ch.tx, "comments:last_id", str(max(seen, *(c.id for c in found))))
+            if found:
+                await store.set_etag(ch.tx, "comments:last_id", str(max(seen, *(c.id for c in found))))
         return acted

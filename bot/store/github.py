@@ -76,3 +76,29 @@ async def set_etag(conn: aiosqlite.Connection, resource: str, value: str) -> Non
         " ON CONFLICT (resource) DO UPDATE SET etag = excluded.etag",
         (resource, value),
     )
+
+
+async def first_issue_at(conn: aiosqlite.Connection) -> int | None:
+    """When the bot opened its first issue (its clock): no comment from before then can concern a bounty."""
+    rows = list(await conn.execute_fetchall("SELECT MIN(created_at) FROM github_issues"))
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+# A write whose answer may have been lost. It is noted before the request goes out and forgotten once GitHub's
+# answer settles it, so a retry knows whether to look for it first, and since when. Kept in the mirror's small
+# key-value table (`github_poll`) under a `write:` prefix, beside the poll's ETags.
+_WRITE = "write:"
+
+
+async def write_begun(conn: aiosqlite.Connection, key: str, now: int) -> int | None:
+    """Note that the write `key` is about to be sent; returns when an earlier attempt was (None: the first)."""
+    rows = list(await conn.execute_fetchall("SELECT etag FROM github_poll WHERE resource = ?", (_WRITE + key,)))
+    if rows:
+        return int(rows[0][0])
+    await conn.execute("INSERT INTO github_poll (resource, etag) VALUES (?, ?)", (_WRITE + key, str(now)))
+    return None
+
+
+async def write_settled(conn: aiosqlite.Connection, key: str) -> None:
+    """GitHub answered the write `key` (made, or refused before anything was made): nothing to look for."""
+    await conn.execute("DELETE FROM github_poll WHERE resource = ?", (_WRITE + key,))
