@@ -12,12 +12,14 @@ from typing import Any
 
 from bot.changes import Changes
 from bot.config import Config
-from bot.domain.notices import Notice
+from bot.domain.notices import Notice, ts
 from bot.integrations.discord import DiscordAdapter, DiscordRejected, DiscordUnavailable, PrivateChannelSpec
 from bot.outbox import Outbox, PermanentFailure, RetryLater
 from bot.store import bounties
 
 Payload = dict[str, Any]
+# Discord only accepts an event that starts in the future; a minute's margin covers the request's trip.
+EVENT_LEAD_SECONDS = 60
 
 
 def channel_name(bounty_id: int, exchange: str) -> str:
@@ -106,8 +108,32 @@ class DiscordDelivery:
         await self.adapter.set_member_access(bounty.channel_id, int(payload["user_id"]), bool(payload["allow"]))
         return {}
 
+    async def _too_late(self, bounty_id: int, what: str, start: int) -> bool:
+        """Discord refuses an event that starts in the past. If the outbox only got through after the time
+        passed (Discord was down, say), the event is dropped and the channel told, instead of failing."""
+        now = self.changes.clock.now()
+        if start > now + EVENT_LEAD_SECONDS:
+            return False
+        notice = Notice(
+            title=f"The {what} was not added to the server's events",
+            description=f"Its time, {ts(start, 'F')}, passed before Discord could be reached. "
+            "Agree a new time here; staff can book it again.",
+            tone="warn",
+        )
+        async with self.changes.begin() as ch:
+            await ch.send(
+                f"bounty:{bounty_id}:event-missed:{what}:{start}",
+                "bounty.post",
+                bounty_id=bounty_id,
+                notice=notice.to_payload(),
+            )
+            await ch.audit("event_dropped", actor_id=None, bounty_id=bounty_id, what=what, start=start)
+        return True
+
     async def intro_call(self, payload: Payload) -> Payload:
         bounty = await self._bounty(payload)
+        if await self._too_late(bounty.id, "intro call", int(payload["start"])):
+            return {"dropped": "the start time passed"}
         where = f"Discord: #{channel_name(bounty.id, bounty.exchange)}"
         event_id = await self.adapter.ensure_external_event(
             name=f"Intro call: {bounty.exchange} connector bounty",
@@ -122,6 +148,8 @@ class DiscordDelivery:
     async def kickoff(self, payload: Payload) -> Payload:
         """The development kick-off call, as a scheduled event (one per assignment)."""
         bounty = await self._bounty(payload)
+        if await self._too_late(bounty.id, "kick-off call", int(payload["start"])):
+            return {"dropped": "the start time passed"}
         event_id = await self.adapter.ensure_external_event(
             name=f"Kick-off: {bounty.exchange} connector with {payload['developer']}",
             description=f"Development kick-off for connector bounty #{bounty.id} ({bounty.exchange}).",

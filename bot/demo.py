@@ -316,7 +316,7 @@ async def _development(
 
     say.step("A week on, Dana posts the weekly update: /update")
     clock.advance(7 * 86400)
-    opened = await dev.run("update", channel=channel_id)
+    opened = await dev.run("update post", channel=channel_id)
     say.modal(dev, opened)
     posted = await dev.submit(
         opened,

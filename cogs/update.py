@@ -1,4 +1,4 @@
-"""`/update`: the developer's weekly update, in a modal. Parse, check, call the service, reply."""
+"""`/update post`: the developer's weekly update, in a modal. Parse, check, call the service, reply."""
 
 from __future__ import annotations
 
@@ -12,15 +12,25 @@ from bot.domain.access import Access
 from bot.domain.errors import InvalidInput
 from bot.domain.updates import FIELD_MAX
 from bot.tree import actor_for, report_error
-from cogs.retry import RetryView
+from cogs.retry import RetryView, modal_id
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
 
 
 class UpdateModal(discord.ui.Modal):
-    def __init__(self, bounty_id: int, exchange: str, previous: dict[str, str] | None = None) -> None:
-        super().__init__(title=f"Weekly update · {exchange}"[:45], custom_id=f"update:{bounty_id}", timeout=1800)
+    def __init__(
+        self,
+        bounty_id: int,
+        exchange: str,
+        opened_by: discord.Interaction[Any],
+        previous: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            title=f"Weekly update · {exchange}"[:45],
+            custom_id=modal_id(f"update:{bounty_id}", opened_by),
+            timeout=1800,
+        )
         self.bounty_id = bounty_id
         self.exchange = exchange
         p = previous or {}
@@ -79,7 +89,7 @@ class UpdateModal(discord.ui.Modal):
             await interaction.response.send_message(
                 f"The update needs fixing:\n{exc.message}",
                 ephemeral=True,
-                view=RetryView(lambda: UpdateModal(bounty_id, exchange, typed)),
+                view=RetryView(interaction.user.id, lambda again: UpdateModal(bounty_id, exchange, again, typed)),
             )
             return
         await interaction.response.send_message(
@@ -92,23 +102,26 @@ class UpdateModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
-class UpdateCog(commands.Cog):
+class UpdateCog(commands.GroupCog, group_name="update", group_description="Weekly updates from the developer"):
+    """`/update …`. Discord cannot run a command that has subcommands, so even posting is `/update post`."""
+
     def __init__(self, bot: BountyBot) -> None:
         self.bot = bot
+        super().__init__()
 
     @app_commands.command(
-        name="update",
+        name="post",
         description="Post your weekly update: done, next, blockers, percent complete (developer)",
         extras={"access": Access.DEVELOPER},
     )
     @app_commands.describe(bounty="Bounty number (defaults to this channel's bounty)")
-    async def update(
+    async def post(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
         # Check first, so that someone who may not post learns it before typing a whole update.
         found, last = await self.bot.services.updates.check(actor_for(interaction), bounty, interaction.channel_id)
         previous = {"last_percent": f"last week: {last}%"} if last is not None else None
-        await interaction.response.send_modal(UpdateModal(found.id, found.exchange, previous))
+        await interaction.response.send_modal(UpdateModal(found.id, found.exchange, interaction, previous))
 
 
 async def setup(bot: BountyBot) -> None:

@@ -36,7 +36,7 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
         "bounty cancel",
         "bounty advance",
         "bounty assign",
-        "update",
+        "update post",
         "checklist",
         "bug report",
         "bug list",

@@ -156,14 +156,14 @@ async def test_the_weekly_update_is_shown_to_the_exchange_and_mirrored_neutralis
 ) -> None:
     channel = await assigned(gh_bot, people, dev, clock)
     for person in (people.exchange, people.outsider):
-        refused = await person.run("update", channel=channel)
+        refused = await person.run("update post", channel=channel)
         assert refused.modal is None and refused.reply.ephemeral
-    assert "assigned developer" in (await people.exchange.run("update", channel=channel)).reply.text
-    assert "not a member of bounty #1" in (await people.outsider.run("update", channel=channel)).reply.text
+    assert "assigned developer" in (await people.exchange.run("update post", channel=channel)).reply.text
+    assert "not a member of bounty #1" in (await people.outsider.run("update post", channel=channel)).reply.text
 
     clock.advance(3600)
     posted_at = clock.now()
-    opened = await dev.run("update", channel=channel)
+    opened = await dev.run("update post", channel=channel)
     assert opened.modal is not None and opened.modal["title"] == "Weekly update · Backpack"
     posted = await dev.submit(
         opened,
@@ -189,7 +189,7 @@ async def test_a_refused_update_keeps_what_was_typed(
     gh_bot: BountyBot, github: GitHubSandbox, people: People, dev: SandboxUser, clock: ManualClock
 ) -> None:
     channel = await assigned(gh_bot, people, dev, clock)
-    opened = await dev.run("update", channel=channel)
+    opened = await dev.run("update post", channel=channel)
     typed = {"done": "Market data", "next": "Orders", "blockers": "Waiting on API keys", "percent": "half"}
     refused = await dev.submit(opened, typed)
     assert "Percent complete: a whole number from 0 to 100" in refused.reply.text
@@ -207,7 +207,7 @@ async def test_a_refused_update_keeps_what_was_typed(
 
 async def test_updates_wait_for_development(gh_bot: BountyBot, people: People, clock: ManualClock) -> None:
     channel = await funded(gh_bot, people, clock)
-    early = await people.staff.run("update", channel=channel)
+    early = await people.staff.run("update post", channel=channel)
     assert "weekly updates run during development and testing" in early.reply.text
 
 

@@ -62,6 +62,34 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def clip_lines(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut only between lines, so no mention or link is ever cut in half."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        more = f"…and {len(lines) - i} more line(s)"
+        if len("\n".join([*kept, line, more])) > limit:
+            if not kept:
+                return clip(line, limit)
+            return "\n".join([*kept, f"…and {len(lines) - i} more line(s)"])
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def summarise(items: list[str], limit: int, *, separator: str = ", ") -> str:
+    """As many whole `items` as fit in `limit` characters, then "and N more": a list never overflows a field."""
+    shown: list[str] = []
+    for i, item in enumerate(items):
+        rest = len(items) - i - 1
+        tail = f" and {rest} more" if rest else ""
+        if len(separator.join([*shown, item])) + len(tail) > limit:
+            return separator.join(shown) + f" and {len(items) - i} more"
+        shown.append(item)
+    return separator.join(shown)
+
+
 def welcome(bounty: Bounty, *, fee_usd: int, setup_days: int) -> Notice:
     f = bounty.form
     subtypes = ", ".join(s.label for s in f.subtypes)
@@ -187,7 +215,7 @@ def developer_assigned(bounty: Bounty, user_id: int, login: str, kickoff_at: int
         fields=(
             Field(
                 "What happens now",
-                "The developer posts a weekly update with `/update` and ticks the implementation checklist with "
+                "The developer posts a weekly update with `/update post` and ticks the implementation checklist with "
                 "`/checklist`; both show here and on the public GitHub issue. Report problems with `/bug report`.",
             ),
         ),

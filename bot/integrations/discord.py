@@ -17,11 +17,13 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.domain.notices import COLORS, Notice
+from bot.domain.notices import COLORS, Notice, clip, clip_lines
+from bot.domain.permissions import LABELS, Place, PlaceKind
 
 log = logging.getLogger(__name__)
 
 CATEGORY_LIMIT = 50  # Discord allows 50 channels in one category
+EMBED_TOTAL = 6000  # characters across one embed's title, description, fields, footer and author
 
 
 def member_access() -> discord.PermissionOverwrite:
@@ -68,6 +70,10 @@ def _translate() -> Iterator[None]:
         raise DiscordUnavailable(f"Discord unreachable: {exc}") from exc
 
 
+def _held(permissions: discord.Permissions) -> frozenset[str]:
+    return frozenset(name for name in LABELS if getattr(permissions, name))
+
+
 @dataclass(frozen=True)
 class PrivateChannelSpec:
     name: str
@@ -80,15 +86,25 @@ class PrivateChannelSpec:
 
 def render(notice: Notice) -> tuple[str | None, discord.Embed, discord.AllowedMentions]:
     """A notice as message content (pings only), an embed, and the mentions allowed to ping."""
-    embed = discord.Embed(
-        title=notice.title[:256],
-        description=notice.description[:4096] or None,
-        colour=COLORS.get(notice.tone, COLORS["info"]),
-    )
-    for f in notice.fields[:25]:
-        embed.add_field(name=f.name[:256], value=f.value[:1024] or "—", inline=f.inline)
-    if notice.footer:
-        embed.set_footer(text=notice.footer[:2048])
+    # Discord's embed limits (title 256, description 4,096, 25 fields of 256/1,024, footer 2,048, and 6,000
+    # characters in all): text is cut between lines, so a mention or a link is shown whole or not at all,
+    # and fields that no longer fit are counted in the footer rather than refused by Discord.
+    title = clip(notice.title, 256)
+    footer = clip(notice.footer, 1900)
+    budget = EMBED_TOTAL - len(title) - len(footer) - 40  # room for "(n more fields not shown)"
+    description = clip_lines(notice.description, min(4096, budget))
+    budget -= len(description)
+    embed = discord.Embed(title=title, description=description or None, colour=COLORS.get(notice.tone, COLORS["info"]))
+    fields = notice.fields[:25]
+    for shown, f in enumerate(fields):
+        name, value = clip(f.name, 256), clip_lines(f.value, 1024) or "—"
+        if len(name) + len(value) > budget:
+            footer = f"{footer} ({len(fields) - shown} more fields not shown)".strip()
+            break
+        budget -= len(name) + len(value)
+        embed.add_field(name=name, value=value, inline=f.inline)
+    if footer:
+        embed.set_footer(text=footer)
     pings = " ".join(f"<@{uid}>" for uid in notice.ping_user_ids)
     allowed = discord.AllowedMentions(
         everyone=False,
@@ -148,6 +164,25 @@ class DiscordAdapter:
             if self.role(value) is None:
                 problems.append(f"[discord] {key}: no role {value!r} in {self.guild.name}")
         return problems
+
+    def own_permissions(self, channels: dict[str, str], categories: dict[str, str]) -> list[Place]:
+        """What the bot itself holds in the server and in each configured channel and category that exists.
+
+        discord.py computes it as Discord does (roles, then @everyone, role and member overwrites); places
+        that do not exist are reported by :meth:`missing` instead.
+        """
+        guild = self.guild
+        me = guild.me
+        places = [Place("guild_id", guild.name, PlaceKind.SERVER, _held(me.guild_permissions))]
+        for key, value in channels.items():
+            if (channel := self.text_channel(value)) is not None:
+                places.append(Place(key, f"#{channel.name}", PlaceKind.CHANNEL, _held(channel.permissions_for(me))))
+        for key, value in categories.items():
+            if (category := self.category(value)) is not None:
+                places.append(
+                    Place(key, f"the {category.name} category", PlaceKind.CATEGORY, _held(category.permissions_for(me)))
+                )
+        return places
 
     # --- private channels ------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     async def start(self, interaction: discord.Interaction[Any]) -> None:
         intake_channel = self.bot.adapter.text_channel(self.bot.config.discord.intake_channel)
         self.intake.check_channel(interaction.channel_id or 0, intake_channel.id if intake_channel else None)
-        await interaction.response.send_modal(ExchangeModal())
+        await interaction.response.send_modal(ExchangeModal(interaction))
 
     @app_commands.command(
         name="status",

@@ -15,7 +15,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.intake import LIMITS, ExchangeAnswers, TechnicalAnswers
 from bot.domain.models import SubType
 from bot.tree import actor_for, report_error
-from cogs.retry import RetryView
+from cogs.retry import RetryView, modal_id
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -50,8 +50,8 @@ def _text(
 
 
 class ExchangeModal(discord.ui.Modal, title="New connector bounty (1 of 2)"):
-    def __init__(self, previous: dict[str, Any] | None = None) -> None:
-        super().__init__(custom_id="bounty:intake:exchange", timeout=1800)
+    def __init__(self, opened_by: discord.Interaction[Any], previous: dict[str, Any] | None = None) -> None:
+        super().__init__(custom_id=modal_id("bounty:intake:exchange", opened_by), timeout=1800)
         p = previous or {}
         self.exchange = _text("Exchange name", "exchange", default=p.get("exchange", ""), placeholder="e.g. Backpack")
         self.website = _text("Website", "website", default=p.get("website", ""), placeholder="https://…")
@@ -101,7 +101,7 @@ class ExchangeModal(discord.ui.Modal, title="New connector bounty (1 of 2)"):
             await interaction.response.send_message(
                 f"Some answers need fixing:\n{exc.message}",
                 ephemeral=True,
-                view=RetryView(lambda: ExchangeModal(vars(answers))),
+                view=RetryView(interaction.user.id, lambda again: ExchangeModal(again, vars(answers))),
             )
             return
         await interaction.response.send_message(
@@ -116,8 +116,10 @@ class ExchangeModal(discord.ui.Modal, title="New connector bounty (1 of 2)"):
 
 
 class TechnicalModal(discord.ui.Modal, title="New connector bounty (2 of 2)"):
-    def __init__(self, draft_id: int, previous: dict[str, Any] | None = None) -> None:
-        super().__init__(custom_id=f"bounty:intake:technical:{draft_id}", timeout=1800)
+    def __init__(
+        self, draft_id: int, opened_by: discord.Interaction[Any], previous: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(custom_id=modal_id(f"bounty:intake:technical:{draft_id}", opened_by), timeout=1800)
         self.draft_id = draft_id
         p = previous or {}
         self.api_docs = _text(
@@ -175,7 +177,7 @@ class TechnicalModal(discord.ui.Modal, title="New connector bounty (2 of 2)"):
             await interaction.response.send_message(
                 f"Some answers need fixing:\n{exc.message}",
                 ephemeral=True,
-                view=RetryView(lambda: TechnicalModal(draft_id, vars(answers))),
+                view=RetryView(interaction.user.id, lambda again: TechnicalModal(draft_id, again, vars(answers))),
             )
             return
         # Creating the channel is an outbox effect; give Discord a moment so we can link it directly.
@@ -221,4 +223,4 @@ class ContinueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         except Exception as exc:  # noqa: BLE001 - dynamic items have no error hook; report like any other
             await report_error(interaction, exc)
             return
-        await interaction.response.send_modal(TechnicalModal(self.draft_id))
+        await interaction.response.send_modal(TechnicalModal(self.draft_id, interaction))

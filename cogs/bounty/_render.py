@@ -80,11 +80,9 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     embed.add_field(name="Governance", value="Not started.", inline=True)
     lead = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.LEAD]
     others = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.EXCHANGE]
-    embed.add_field(
-        name="Members",
-        value=f"Lead: {', '.join(lead) or '—'}" + (f"\nTeam: {', '.join(others)}" if others else ""),
-        inline=False,
-    )
+    # A field holds 1,024 characters: about 40 mentions. A big team is summarised, never cut mid-mention.
+    team = f"\nTeam ({len(others)}): {notices.summarise(others, 900)}" if others else ""
+    embed.add_field(name="Members", value=f"Lead: {', '.join(lead) or '—'}{team}", inline=False)
     embed.set_footer(text=f"{b.form.exchange_type.label} · {', '.join(s.label for s in b.form.subtypes)}")
     return embed
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.domain.access import Access
 from bot.domain.payments import Chain
 from bot.tree import actor_for
-from cogs.pay._render import instructions_message, verdict_embed
+from cogs.pay._render import cached, instructions_message, qr_codes, verdict_embed
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -42,8 +42,15 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
         found = await self.payments.instructions(actor_for(interaction), bounty, interaction.channel_id)
-        embeds, files = instructions_message(found)
-        await interaction.response.send_message(embeds=embeds, files=files, ephemeral=True)
+        links = [o.link for o in found.options]
+        if all(cached(link) for link in links):
+            embeds, files = instructions_message(found, await qr_codes(links))
+            await interaction.response.send_message(embeds=embeds, files=files, ephemeral=True)
+            return
+        # Drawing QR codes is slow CPU work: acknowledge first, draw in a worker thread, then answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        embeds, files = instructions_message(found, await qr_codes(links))
+        await interaction.followup.send(embeds=embeds, files=files, ephemeral=True)
 
     @app_commands.command(
         name="wallet", description="Register the wallet the fee will be paid from", extras={"access": Access.MEMBERS}

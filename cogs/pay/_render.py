@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections import OrderedDict
 
 import discord
 import segno
 
-from bot.domain.notices import COLORS
+from bot.domain.notices import COLORS, clip
 from bot.domain.payments import Chain, Reason, show, show_usd
 from bot.services.payments import Instructions, Recorded
 
@@ -20,22 +22,64 @@ _TONE = {
 }
 
 
+# QR codes by link. A link only changes with the amount owed, so the same few are drawn again and again;
+# drawing one takes ~20 ms of CPU, which 50 members asking at once would stack on the event loop.
+_QR_CACHE: OrderedDict[str, bytes] = OrderedDict()
+QR_CACHE_SIZE = 512
+
+
 def qr_png(text: str) -> bytes:
+    """A QR code (PNG) of `text`. Pure CPU: call it in a worker thread."""
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="png", scale=4, border=2)
     return out.getvalue()
 
 
-def instructions_message(found: Instructions) -> tuple[list[discord.Embed], list[discord.File]]:
+def cached(link: str) -> bool:
+    return link in _QR_CACHE
+
+
+async def qr_codes(links: list[str]) -> dict[str, bytes]:
+    """Each link's QR code: from the cache, or drawn off the event loop and cached."""
+    missing = [link for link in dict.fromkeys(links) if link not in _QR_CACHE]
+    if missing:
+        drawn = await asyncio.to_thread(lambda: [qr_png(link) for link in missing])
+        for link, png in zip(missing, drawn, strict=True):
+            _QR_CACHE[link] = png
+    out = {}
+    for link in links:
+        _QR_CACHE.move_to_end(link)
+        out[link] = _QR_CACHE[link]
+    while len(_QR_CACHE) > QR_CACHE_SIZE:
+        _QR_CACHE.popitem(last=False)
+    return out
+
+
+def instructions_message(
+    found: Instructions, codes: dict[str, bytes]
+) -> tuple[list[discord.Embed], list[discord.File]]:
+    """The summary embed, one embed per chain, and a QR code per payment link.
+
+    A payment link is never cut: each is its own field when it fits one (1,024 characters), else its own
+    embed's description (4,096). Every embed stays within Discord's limits whatever the exchange is called.
+    """
     b = found.bounty
     summary = discord.Embed(
-        title=f"Paying for bounty #{b.id} · {b.exchange}",
+        title=clip(f"Paying for bounty #{b.id} · {b.exchange}", 256),
         description=(
             f"Fee **{b.fee_usd:,} USD**, paid so far **{show_usd(found.paid)}**, still owed "
             f"**{show_usd(found.owed)}** in USDC or USDT. Amounts are exact: send them as shown."
         ),
         colour=COLORS["info"],
     )
+    summary.add_field(
+        name="Option B · escrow",
+        value=f"Sign the [Bounty Escrow Agreement]({found.escrow_url}) and run `/pay escrow`; Foundation staff "
+        "send wire instructions, and processing takes 2–3 business days.",
+        inline=False,
+    )
+    chains: list[discord.Embed] = []
+    long_links: list[discord.Embed] = []
     files = []
     for chain in Chain:
         options = [o for o in found.options if o.chain is chain]
@@ -48,24 +92,26 @@ def instructions_message(found: Instructions) -> tuple[list[discord.Embed], list
         else:
             lines.append(f"Paying wallet: `{wallet}`" if wallet else "Register the paying wallet first: `/pay wallet`.")
         for option in options:
-            name = f"{chain.value}-{option.symbol.lower()}.png"
-            files.append(discord.File(io.BytesIO(qr_png(option.link)), filename=name))
             lines.append(
                 f"**{option.symbol}** `{option.token}`: **{show(option.amount, option.decimals)}** "
-                f"({option.amount} base units, {option.decimals} decimals)\n{option.link}"
+                f"({option.amount} base units, {option.decimals} decimals)"
             )
-        summary.add_field(name=f"Option A · {chain.label}", value="\n".join(lines)[:1024], inline=False)
-    summary.add_field(
-        name="Option B · escrow",
-        value=f"Sign the [Bounty Escrow Agreement]({found.escrow_url}) and run `/pay escrow`; Foundation staff "
-        "send wire instructions, and processing takes 2–3 business days.",
-        inline=False,
-    )
-    summary.set_footer(
+        embed = discord.Embed(title=f"Option A · {chain.label}", description="\n".join(lines), colour=COLORS["info"])
+        for option in options:
+            name = f"{chain.value}-{option.symbol.lower()}.png"
+            files.append(discord.File(io.BytesIO(codes[option.link]), filename=name))
+            label = f"{option.symbol} link (QR code: {name})"
+            if len(option.link) <= 1024:
+                embed.add_field(name=label, value=option.link, inline=False)
+            else:
+                long_links.append(discord.Embed(title=label, description=option.link, colour=COLORS["info"]))
+        chains.append(embed)
+    embeds = [summary, *chains, *long_links]
+    embeds[-1].set_footer(
         text="Each attached QR code holds the link of the same name; the bot confirms payments "
         "by itself within a minute of finality, or run /pay submit."
     )
-    return [summary], files
+    return embeds, files
 
 
 def verdict_embed(recorded: Recorded) -> discord.Embed:

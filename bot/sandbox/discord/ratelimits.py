@@ -139,6 +139,9 @@ class RateLimits:
         headers = {
             "Retry-After": str(max(1, math.ceil(retry_after))),
             "X-RateLimit-Scope": "global" if is_global else "user",
+            # Discord's answers pass its Google front end and say so; a 429 without it is a Cloudflare ban,
+            # which discord.py does not retry (discord/http.py).
+            "Via": "1.1 google",
         }
         if is_global:
             headers["X-RateLimit-Global"] = "true"
