@@ -82,9 +82,17 @@ BSC_TOKENS = {
 
 
 @pytest.fixture
+def anvil_installed() -> None:
+    if not local_evm.available():
+        # A missing tool fails the run: a skipped payment test would hide exactly what it exists to check.
+        pytest.fail("anvil and solcjs are missing: run `npm ci --prefix tools`")
+
+
+@pytest.fixture
 async def eth_chain() -> AsyncIterator[LocalChain]:
     if not local_evm.available():
-        pytest.skip("run `npm ci --prefix tools` for anvil and solcjs")
+        # A missing tool fails the run: a skipped payment test would hide exactly what it exists to check.
+        pytest.fail("anvil and solcjs are missing: run `npm ci --prefix tools`")
     chain = await start_chain(1, ETH_TOKENS)
     yield chain
     await chain.stop()
@@ -93,7 +101,8 @@ async def eth_chain() -> AsyncIterator[LocalChain]:
 @pytest.fixture
 async def bsc_chain() -> AsyncIterator[LocalChain]:
     if not local_evm.available():
-        pytest.skip("run `npm ci --prefix tools` for anvil and solcjs")
+        # A missing tool fails the run: a skipped payment test would hide exactly what it exists to check.
+        pytest.fail("anvil and solcjs are missing: run `npm ci --prefix tools`")
     chain = await start_chain(56, BSC_TOKENS)
     yield chain
     await chain.stop()

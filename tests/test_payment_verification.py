@@ -25,7 +25,6 @@ from bot.domain.payments import (
     tx_problem,
 )
 from bot.integrations.evm import EvmClient
-from bot.sandbox import evm as local_evm
 from bot.sandbox.evm import LocalChain, start_chain
 from bot.sandbox.evm_recorded import RecordedEvmRpc
 from bot.sandbox.solana_rpc import TOKEN_2022, SolanaSandbox, new_key
@@ -42,7 +41,7 @@ RECEIVER_SOL = "5bhQNYaDEwEqjcjsuRJRuGyqbchzcDtYK49e593Wuc8i"
 FEE_6 = 10_000 * 10**6
 FEE_18 = 10_000 * 10**18
 
-needs_anvil = pytest.mark.skipif(not local_evm.available(), reason="run `npm ci --prefix tools` for anvil and solcjs")
+needs_anvil = pytest.mark.usefixtures("anvil_installed")
 
 
 def verifier_for(**rpc: list[str]) -> Verifier:
