@@ -18,6 +18,7 @@ from bot.changes import Changes
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import DiscordDelivery
+from bot.domain.permissions import problems as permission_problems
 from bot.integrations.discord import DiscordAdapter
 from bot.integrations.github import GitHubClient, Pacer
 from bot.mirror import GitHubMirror
@@ -31,6 +32,7 @@ from bot.services.github_events import GitHubEvents
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
 from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
 from bot.store.db import Database, open_database
@@ -174,18 +176,21 @@ class BountyBot(commands.Bot):
         if self.get_guild(d.guild_id) is None:
             self.setup_problems = [f"[discord] guild_id: the bot is not in a server with id {d.guild_id}"]
         else:
+            channels = {
+                "intake_channel": d.intake_channel,
+                "announcements_channel": d.announcements_channel,
+                "governance_channel": d.governance_channel,
+                "staff_alerts_channel": d.staff_alerts_channel,
+            }
+            categories = {"bounties_category": d.bounties_category}
             self.setup_problems = self.adapter.missing(
-                channels={
-                    "intake_channel": d.intake_channel,
-                    "announcements_channel": d.announcements_channel,
-                    "governance_channel": d.governance_channel,
-                    "staff_alerts_channel": d.staff_alerts_channel,
-                },
-                categories={"bounties_category": d.bounties_category},
+                channels=channels,
+                categories=categories,
                 roles={"staff_role": d.staff_role, "alerts_role": d.alerts_role},
             )
-        for problem in self.setup_problems:
-            log.warning("configuration: %s", problem)
+            # Each permission the bot lacks, where: in the log and to staff, before anyone meets the failure.
+            self.setup_problems += permission_problems(self.adapter.own_permissions(channels, categories))
+        await report_setup_problems(self.changes, self.setup_problems)
         await self.timers.start()
         assert self._github_build is not None
         self.github_client = await self._github_build

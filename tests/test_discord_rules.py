@@ -27,6 +27,7 @@ from bot.sandbox.discord.server import DiscordSandbox, Interaction
 from bot.sandbox.discord.state import (
     ADMINISTRATOR,
     EMBED_LINKS,
+    MANAGE_EVENTS,
     README_BOT_PERMISSIONS,
     GuildLayout,
 )
@@ -49,9 +50,40 @@ async def test_the_bot_is_a_member_with_only_the_readmes_permissions(bot: Bounty
     assert state.guild["owner_id"] != state.bot_id  # a person owns the server
     assert not state.base_permissions(state.bot_id) & ADMINISTRATOR
     assert int(state.bot_role()["permissions"]) == README_BOT_PERMISSIONS
+    assert bot.setup_problems == []  # the README's permissions are enough
     guild = bot.adapter.guild
     assert not guild.me.guild_permissions.administrator
     assert guild.owner_id != bot.user.id  # type: ignore[union-attr]
+
+
+async def test_a_missing_permission_is_named_at_start(
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox = DiscordSandbox(
+        layout=GuildLayout(bot_permissions=README_BOT_PERMISSIONS & ~MANAGE_EVENTS), clock=clock.now
+    )
+    state = sandbox.state
+    announcements = state.channel_named("announcements")
+    # Someone took Embed Links from the bot's role in #announcements.
+    announcements["permission_overwrites"].append(
+        {"id": state.bot_role()["id"], "type": 0, "allow": "0", "deny": str(EMBED_LINKS)}
+    )
+    await sandbox.start()
+    try:
+        async with running_bot(sandbox_config(sandbox, tmp_path / "perm.db"), clock=clock) as bot:
+            await bot.outbox.drain()
+            problems = bot.setup_problems
+    finally:
+        await sandbox.stop()
+    assert problems == [
+        "The bot lacks Manage Events in the server (Server Settings → Roles → the bot's role).",
+        "The bot lacks Embed Links in #announcements "
+        "(its Permissions settings; `announcements_channel` in config.toml).",
+    ]
+    assert all(p in caplog.text for p in problems)
+    alert = sandbox.state.messages[state.channel_named("staff-alerts")["id"]][-1]["embeds"][0]
+    assert "Manage Events" in alert["description"] and "#announcements" in alert["description"]
+    assert sandbox.violations == []
 
 
 async def test_manage_permissions_in_an_overwrite_is_refused_to_a_bot_that_is_not_an_administrator(
