@@ -259,10 +259,12 @@ class GitHubSandbox(LocalServer):
         """Fail the next `times` requests matching `method` and `pattern` (a regex searched in the path).
 
         By default the request is refused with `status` and nothing happens. `status=0` does the work and drops
-        the connection; `performed=True` does the work and answers `status` (a 502 after the write, say); `hang`
-        (with the work done) waits that many seconds first, so that a client with a shorter timeout gives up.
+        the connection; `performed=True` does the work and answers `status` (a 502 after the write, say). `hang`
+        (with either) waits that many seconds after the work, so that a client with a shorter timeout gives up.
         """
         f = Fault(method.upper(), re.compile(pattern), status, times, headers or {}, message, performed, hang)
+        if hang and not f.does_the_work:
+            raise ValueError("hang needs the work done first: status=0 or performed=True")
         self.faults.append(f)
         return f
 
