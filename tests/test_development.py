@@ -3,6 +3,7 @@ developer, weekly updates, the checklists, bugs with their SLA clock, and what G
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import Path
@@ -203,6 +204,25 @@ async def test_a_refused_update_keeps_what_was_typed(
     assert "50% complete" in fixed.reply.text
     await settle(gh_bot, clock)
     assert "**Blockers:** Waiting on API keys" in github.comments[1][-1]["body"]
+
+
+async def test_the_developer_and_staff_filling_in_updates_at_once_are_both_answered(
+    gh_bot: BountyBot, sandbox: DiscordSandbox, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    """discord.py keys open modals by custom id: a shared id would answer one of these with the other's form."""
+    channel = await assigned(gh_bot, people, dev, clock)
+    mine = await dev.run("update post", channel=channel)
+    theirs = await people.staff.run("update post", channel=channel)
+    assert mine.modal is not None and theirs.modal is not None
+    assert mine.modal["custom_id"] != theirs.modal["custom_id"]
+    answers = {"done": "Order book", "next": "Orders", "blockers": ""}
+    posted = await asyncio.gather(
+        dev.submit(mine, {**answers, "percent": "30"}), people.staff.submit(theirs, {**answers, "percent": "35"})
+    )
+    assert "30% complete" in posted[0].reply.text and "35% complete" in posted[1].reply.text
+    await settle(gh_bot, clock)
+    shown = "\n".join(channel_texts(sandbox, channel))
+    assert "30% complete" in shown and "35% complete" in shown
 
 
 async def test_updates_wait_for_development(gh_bot: BountyBot, people: People, clock: ManualClock) -> None:

@@ -208,3 +208,23 @@ async def test_a_category_filled_behind_the_bots_back_still_overflows(
     stored = await bounties.get(bot.db.conn, 1)
     assert stored is not None
     assert sandbox.state.channels[channel_of(sandbox, stored.channel_id)["parent_id"]]["name"] == "Bounties 2"
+
+
+async def test_an_intro_call_whose_time_passed_while_discord_was_down_is_dropped_with_a_message(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People, clock: ManualClock
+) -> None:
+    sandbox.fail("POST", r"^/guilds/\d+/scheduled-events$", status=503)
+    await start_bounty(people.exchange)
+    await bot.outbox.drain()
+    clock.advance(4 * 86400)  # the call was three days on; Discord stayed down past it
+    sandbox.heal()
+    for _ in range(6):
+        clock.advance(3600)
+        await bot.outbox.drain()
+    assert sandbox.state.events == {}  # never booked in the past (Discord would refuse it)
+    stored = await bounties.get(bot.db.conn, 1)
+    assert stored is not None
+    said = [m["embeds"][0] for m in sandbox.state.messages[str(stored.channel_id)] if m["embeds"]]
+    missed = next(e for e in said if e["title"] == "The intro call was not added to the server's events")
+    assert "passed before Discord could be reached" in missed["description"]
+    assert any(a.action == "event_dropped" for a in await audit.for_bounty(bot.db.conn, 1))

@@ -351,3 +351,29 @@ async def test_a_slow_rpc_gets_a_deferred_follow_up(
         assert outcome.interaction.callback is not None and outcome.interaction.callback["type"] == 5
         assert outcome.latency is not None and outcome.latency < 2.5  # acknowledged before the RPC answered
         assert "Bounty #1 is now funded" in outcome.reply.text
+
+
+async def test_a_long_exchange_name_never_cuts_a_payment_link(
+    pay_bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
+    name = "The Very Long Named Decentralised Exchange & Derivative Platform"
+    assert len(name) == 64  # the longest name the intake accepts
+    channel = await ready_to_pay(pay_bot, people, exchange=name)
+    first = await people.exchange.run("pay instructions", channel=channel)
+    reference = await payments.reference(pay_bot.db.conn, 1)
+    link = (
+        f"solana:{RECEIVER_SOL}?amount=10000&spl-token={SOL_USDC}&reference={reference}"
+        "&label=Hummingbot%20Foundation&message=Connector%20bounty%20%231%20The%20Very%20Long"
+    )
+    text = first.reply.text
+    start = text.index(link)
+    whole = text[start:].split()[0]
+    assert whole.endswith("Platform")  # the whole link, not one cut at a field's 1,024 characters
+    for embed in first.reply.embeds:
+        assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
+    assert len(first.reply.attachments) == 6
+    # The QR codes were drawn once: the next member's instructions come at once, not after a deferral.
+    again = await people.exchange.run("pay instructions", channel=channel)
+    assert first.interaction.callback is not None and first.interaction.callback["type"] == 5  # deferred, drawn
+    assert again.interaction.callback is not None and again.interaction.callback["type"] == 4  # answered at once
+    assert [a["filename"] for a in again.reply.attachments] == [a["filename"] for a in first.reply.attachments]
