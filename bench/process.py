@@ -59,13 +59,12 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-class BotProcess:
-    """`python -m bot run` with a configuration written from `config`; `marks` holds when each awaited log line
-    appeared (perf_counter seconds, comparable with `launched_at`)."""
+class Child:
+    """A Python process whose log (stderr) is watched; `marks` holds when each awaited line appeared
+    (perf_counter seconds, comparable with `launched_at`)."""
 
-    def __init__(self, config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) -> None:
-        self.config_path = workdir / "config.toml"
-        self.config_path.write_text(toml(config))
+    def __init__(self, args: list[str], env: Mapping[str, str]) -> None:
+        self.args = args
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         self.proc: asyncio.subprocess.Process | None = None
         self.launched_at = 0.0
@@ -83,11 +82,7 @@ class BotProcess:
         self.launched_at = time.perf_counter()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(self.config_path),
+            *self.args,
             cwd=ROOT,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
@@ -143,3 +138,14 @@ class BotProcess:
         if self._reader is not None:
             await self._reader
         return self.proc.returncode
+
+
+class BotProcess(Child):
+    """The bot as production starts it: `python -m bot run --config …`, the file written from `config`."""
+
+    def __init__(self, config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) -> None:
+        config_path = workdir / "config.toml"
+        config_path.write_text(toml(config))
+        # BENCH_PROFILE=out.prof: the bot runs under cProfile, to see where a figure's time goes.
+        profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+        super().__init__([*profile, "-m", "bot", "run", "--config", str(config_path)], env)
