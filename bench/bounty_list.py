@@ -43,6 +43,10 @@ class SlowCallbacks(logging.Handler):
             self.seconds.append(float(found[1]))
 
 
+def block(ms: float) -> str:
+    return f"{ms:6.1f} ms" if ms else f"< {THRESHOLD_S * 1000:.0f} ms"
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bounties", type=int, default=10_000)
@@ -94,7 +98,7 @@ async def main() -> int:
         title = text.splitlines()[0] if text else ""
         last = text.splitlines()[-1] if text else ""
         print(
-            f"{label:<20} longest loop block: median {statistics.median(blocks):6.1f} ms, max {worst:6.1f} ms · "
+            f"{label:<20} longest loop block: median {block(statistics.median(blocks))}, max {block(worst)} · "
             f"answered in median {statistics.median(waits):6.1f} ms · shows “{title}” … “{last[:70]}”"
         )
     print(f"budget: no callback over {BLOCK_BUDGET_MS:.0f} ms — " + ("within budget" if ok else "OVER BUDGET"))
