@@ -36,6 +36,7 @@ class Timers:
         self.handlers: dict[str, TimerHandler] = {}
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        self._wake_pending = False  # a pass is asked for and has not begun: further wakes need no other
         self.fired = 0
         changes.on_timers = self.wake
         clock.on_jump(self.wake)
@@ -57,8 +58,14 @@ class Timers:
         self.scheduler = None
 
     def wake(self) -> None:
-        """Something changed (a timer was added, the clock jumped): look again now."""
-        if self.scheduler is not None:
+        """Something changed (a timer was added, the clock jumped): look again now.
+
+        Every commit that adds a timer wakes the timers; fifty people starting bounties at once would ask
+        for fifty passes (each an APScheduler job and two queries, competing with their own commands for
+        the database). One pass that has not begun yet answers them all.
+        """
+        if self.scheduler is not None and not self._wake_pending:
+            self._wake_pending = True
             self._schedule_in(0)
 
     def _schedule_in(self, seconds: float) -> None:
@@ -85,6 +92,7 @@ class Timers:
         """Fire every due timer once, then schedule the next. Returns how many fired."""
         fired = 0
         async with self._lock:
+            self._wake_pending = False  # what changes from now on may not be seen by this pass: wake again
             while True:
                 now = self.clock.now()
                 rows = await store.due(self.changes.db.conn, now)
@@ -93,7 +101,9 @@ class Timers:
                 for row in rows:
                     fired += await self._fire(row)
             next_due = await store.next_due_at(self.changes.db.conn)
-            if next_due is not None and self.scheduler is not None:
+            if self._wake_pending and self.scheduler is not None:
+                self._schedule_in(0)  # woken during this pass: the wake's job must not be replaced by a later one
+            elif next_due is not None and self.scheduler is not None:
                 # Never sleep longer than an hour at a time: a cheap guard against a clock change.
                 self._schedule_in(min(next_due - self.clock.now(), 3600))
         self.fired += fired
