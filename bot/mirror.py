@@ -190,6 +190,7 @@ class GitHubMirror:
     async def _comment_once(self, kind: str, payload: Payload, number: int, body: str) -> int:
         """Post the outbox item's comment unless an earlier, unanswered attempt already did."""
         client = self._live
+        client.pace(write=True)  # (a comment that cannot go yet is not noted as sent, nor looked for)
         key = write_key(kind, payload)
         async with self.changes.begin() as ch:
             earlier = await store.write_begun(ch.tx, key, ch.now)

@@ -4,12 +4,14 @@ refused. Time is the test's clock, stepped by hand: an hour passes in a moment."
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from bot.app import BountyBot
 from bot.clock import ManualClock
-from bot.integrations.github import GitHubRateLimited, Pacer
+from bot.integrations.github import GitHubClient, GitHubRateLimited, Pacer, changed_issues
 from bot.sandbox.github import GitHubSandbox
 from bot.store import outbox as outbox_store
 from tests.conftest import People
@@ -112,3 +114,24 @@ async def test_draining_more_than_500_comments_is_never_refused(
     assert github.refused == []  # the stand-in refuses a 501st content write in any hour, and never had to
     counts = await outbox_store.counts(gh_bot.db.conn)
     assert counts.get("dead", 0) == 0 and counts.get("pending", 0) == 0
+
+
+async def test_quiet_polls_never_use_up_the_bots_hour(github: GitHubSandbox, clock: ManualClock) -> None:
+    """A poll answered 304 is given back to the pacer as GitHub gives it back: polling all day costs nothing."""
+    client = await asyncio.to_thread(
+        GitHubClient,
+        github.token,
+        "hummingbot/hummingbot",
+        base_url=github.url,
+        graphql_url=f"{github.url}/graphql",
+        pacer=Pacer(80, 3, clock=lambda: float(clock.now())),  # an hour of three requests
+    )
+    try:
+        changed = await changed_issues(client, github.url, None)
+        assert changed is not None
+        for _ in range(20):
+            clock.advance(300)
+            assert await changed_issues(client, github.url, changed.etag) is None
+        assert await changed_issues(client, github.url, None) is not None  # and the hour still has room
+    finally:
+        await client.close()

@@ -89,10 +89,8 @@ class Pacer:
     def hold_until(self, moment: float) -> None:
         self.not_before = max(self.not_before, moment)
 
-    def admit(self, write: bool, requests: int = 1) -> float:
-        """Let `requests` requests (one of them a content write if `write`) through now, or raise the wait.
-        All or nothing: a deferred call leaves no phantom requests counted against the hour.
-        Returns the moment they were counted at (what :meth:`refund` takes back)."""
+    def delay(self, write: bool, requests: int = 1) -> float:
+        """Seconds before `requests` requests (one of them a content write if `write`) may go; 0: now."""
         now = self.clock()
         while self.writes and now - self.writes[0] >= 60:
             self.writes.popleft()
@@ -107,8 +105,16 @@ class Pacer:
             delay = max(delay, 3600 - (now - self.hourly_writes[0]))
         if len(self.requests) + requests > self.per_hour:
             delay = max(delay, 3600 - (now - self.requests[0]))
+        return max(0.0, delay)
+
+    def admit(self, write: bool, requests: int = 1) -> float:
+        """Let `requests` requests (one of them a content write if `write`) through now, or raise the wait.
+        All or nothing: a deferred call leaves no phantom requests counted against the hour.
+        Returns the moment they were counted at (what :meth:`refund` takes back)."""
+        delay = self.delay(write, requests)
         if delay > 0:
             raise GitHubRateLimited(f"pacing GitHub requests: next in {delay:.0f}s", delay)
+        now = self.clock()
         self.requests.extend([now] * requests)
         if write:
             self.writes.append(now)
@@ -164,6 +170,13 @@ class GitHubClient:
         if exc.status >= 500:
             return GitHubUnavailable(f"GitHub answered {exc.status}")
         return GitHubRejected(f"GitHub refused ({exc.status}): {message}")
+
+    def pace(self, *, write: bool) -> None:
+        """Raise :class:`GitHubRateLimited` now if the pacer would hold the request (nothing is counted): a
+        caller can skip its own preparations for a request that cannot go yet."""
+        delay = self.pacer.delay(write)
+        if delay > 0:
+            raise GitHubRateLimited(f"pacing GitHub requests: next in {delay:.0f}s", delay)
 
     def _raise_for(self, response: httpx.Response, what: str) -> None:
         """Turn an error answer into the typed error; a rate limit also holds every request until it ends."""
