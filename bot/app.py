@@ -138,8 +138,8 @@ class BountyBot(commands.Bot):
         self.adapter = DiscordAdapter(self, self.config.discord.guild_id)
         DiscordDelivery(self.adapter, self.changes, self.config).register(self.outbox)
         ctx = ServiceContext(self.config, self.clock, self.changes, self.outbox)
-        # No chain client yet: web3 and solana-py cost ~1.3 s and ~20 MB to import. The verifier builds them
-        # in a worker thread on first use; after ready, a background task does it ahead of need.
+        # No chain client yet: web3 and solana-py cost ~1.3 s and ~20 MB to import. The verifier builds them in a
+        # worker thread the first time a payment is checked (the watcher's first pass, when a bounty awaits one).
         self.verifier = Verifier(self.config)
         bounty_service = BountyService(ctx)
         payment_service = PaymentService(ctx, self.verifier, bounty_service)
