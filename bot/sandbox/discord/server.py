@@ -243,7 +243,50 @@ class DiscordSandbox:
 
     # --- gateway ---------------------------------------------------------------------------------
 
+    def _check_gateway(self, event: str, data: dict[str, Any]) -> None:
+        """Gateway payloads are not REST operations, but the objects in them are the description's: each
+        is checked against its schema, so the bot is never fed a shape Discord would not send."""
+        if self.validator is None:
+            return
+        checks: list[tuple[str, Any, str]] = []
+        if event == "READY":
+            checks.append(("UserResponse", data["user"], "READY.user"))
+        elif event == "GUILD_CREATE":
+            gateway_only = {
+                "channels",
+                "members",
+                "threads",
+                "presences",
+                "voice_states",
+                "stage_instances",
+                "guild_scheduled_events",
+                "soundboard_sounds",
+                "joined_at",
+                "large",
+                "member_count",
+                "unavailable",
+            }
+            checks.append(("GuildResponse", {k: v for k, v in data.items() if k not in gateway_only}, event))
+            checks += [("GuildRoleResponse", r, f"{event}.roles") for r in data["roles"]]
+            checks += [("GuildChannelResponse", c, f"{event}.channels") for c in data["channels"]]
+            checks += [("GuildMemberResponse", m, f"{event}.members") for m in data["members"]]
+        elif event in ("CHANNEL_CREATE", "CHANNEL_UPDATE"):
+            checks.append(("GuildChannelResponse", data, event))
+        elif event == "GUILD_SCHEDULED_EVENT_CREATE":
+            checks.append(("ExternalScheduledEventResponse", data, event))
+        elif event == "INTERACTION_CREATE":
+            if "member" in data:
+                member = {k: v for k, v in data["member"].items() if k != "permissions"}
+                checks.append(("GuildMemberResponse", member, f"{event}.member"))
+            if "user" in data:
+                checks.append(("UserResponse", data["user"], f"{event}.user"))
+            if "message" in data:
+                checks.append(("MessageResponse", data["message"], f"{event}.message"))
+        for schema, value, where in checks:
+            self.violations.extend(spec.check_schema(schema, value, where))
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        self._check_gateway(event, data)
         for session in list(self.sessions):
             if session.identified and not session.ws.closed:
                 session.seq += 1
@@ -294,10 +337,13 @@ class DiscordSandbox:
             "geo_ordered_rtc_regions": [],
             "user_settings": {},
         }
+        guild = self._guild_payload()
+        self._check_gateway("READY", ready)
+        self._check_gateway("GUILD_CREATE", guild)
         session.seq += 1
         await session.send({"op": 0, "t": "READY", "s": session.seq, "d": ready})
         session.seq += 1
-        await session.send({"op": 0, "t": "GUILD_CREATE", "s": session.seq, "d": self._guild_payload()})
+        await session.send({"op": 0, "t": "GUILD_CREATE", "s": session.seq, "d": guild})
         self.ready.set()
 
     def _guild_payload(self) -> dict[str, Any]:
@@ -346,6 +392,13 @@ class DiscordSandbox:
             "safety_alerts_channel_id": None,
             "max_video_channel_users": 25,
             "incidents_data": None,
+            "home_header": None,
+            "region": "deprecated",
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_stage_video_channel_users": 50,
+            "nsfw": False,
         }
 
     # --- REST plumbing ---------------------------------------------------------------------------

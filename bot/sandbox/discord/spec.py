@@ -50,6 +50,38 @@ def available() -> bool:
     return spec_path() is not None
 
 
+@functools.cache
+def _document() -> Any:
+    path = spec_path()
+    if path is None:
+        raise RuntimeError("Discord's OpenAPI description was not found")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _schema_validator(name: str) -> Any:
+    """A validator for one of the description's component schemas, its references resolved in the document."""
+    from openapi_schema_validator import OAS31Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry = Registry().with_resource(
+        "urn:discord", Resource.from_contents(_document(), default_specification=DRAFT202012)
+    )
+    return OAS31Validator({"$ref": f"urn:discord#/components/schemas/{name}"}, registry=registry)
+
+
+def check_schema(name: str, value: Any, where: str) -> list[str]:
+    """Problems with `value` as the description's `name` schema: for gateway payloads, which the REST
+    description does not list as operations but whose objects it describes (users, guilds, roles, channels,
+    members, messages, scheduled events)."""
+    errors = sorted(_schema_validator(name).iter_errors(value), key=lambda e: list(e.absolute_path))
+    return [
+        f"gateway {where} as {name}: {'/'.join(map(str, e.absolute_path)) or '(object)'}: {e.message[:200]}"
+        for e in errors[:3]
+    ]
+
+
 @dataclass
 class _Request:
     method: str
