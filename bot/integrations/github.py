@@ -162,14 +162,15 @@ class GitHubClient:
         await self.http.aclose()
         await asyncio.to_thread(self.gh.close)
 
-    def _classify(self, exc: GithubException) -> GitHubError:
-        wait = _retry_after(dict(exc.headers or {}), time.time())
-        message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else str(exc.data)
-        if exc.status == 429 or (exc.status == 403 and (wait is not None or "rate limit" in message.lower())):
-            return GitHubRateLimited(f"GitHub rate limit ({exc.status}): {message}", wait or 60.0)
-        if exc.status >= 500:
-            return GitHubUnavailable(f"GitHub answered {exc.status}")
-        return GitHubRejected(f"GitHub refused ({exc.status}): {message}")
+    def _error(self, status: int, headers: dict[str, str], message: str, what: str) -> GitHubError:
+        """The typed error for an error answer; a rate limit also holds every request until it ends."""
+        wait = _retry_after(headers, time.time())
+        if status == 429 or (status == 403 and (wait is not None or "rate limit" in message.lower())):
+            self.pacer.hold_until(self.pacer.clock() + (wait or 60.0))
+            return GitHubRateLimited(f"GitHub rate limit ({status}) on {what}: {message}", wait or 60.0)
+        if status >= 500:
+            return GitHubUnavailable(f"GitHub answered {status} to {what}")
+        return GitHubRejected(f"GitHub refused {what} ({status}): {message}")
 
     def pace(self, *, write: bool) -> None:
         """Raise :class:`GitHubRateLimited` now if the pacer would hold the request (nothing is counted): a
@@ -179,21 +180,13 @@ class GitHubClient:
             raise GitHubRateLimited(f"pacing GitHub requests: next in {delay:.0f}s", delay)
 
     def _raise_for(self, response: httpx.Response, what: str) -> None:
-        """Turn an error answer into the typed error; a rate limit also holds every request until it ends."""
         if response.status_code < 400:
             return
-        wait = _retry_after(dict(response.headers), time.time())
         try:
             message = str(response.json().get("message", ""))
         except (ValueError, AttributeError):
             message = response.text[:200]
-        status = response.status_code
-        if status == 429 or (status == 403 and (wait is not None or "rate limit" in message.lower())):
-            self.pacer.hold_until(self.pacer.clock() + (wait or 60.0))
-            raise GitHubRateLimited(f"GitHub rate limit ({status}) on {what}: {message}", wait or 60.0)
-        if status >= 500:
-            raise GitHubUnavailable(f"GitHub answered {status} to {what}")
-        raise GitHubRejected(f"GitHub refused {what} ({status}): {message}")
+        raise self._error(response.status_code, dict(response.headers), message, what)
 
     async def get(
         self, url: str, params: dict[str, str] | None = None, *, etag: str | None = None
@@ -239,10 +232,8 @@ class GitHubClient:
         try:
             return await asyncio.to_thread(fn)
         except GithubException as exc:
-            error = self._classify(exc)
-            if isinstance(error, GitHubRateLimited):
-                self.pacer.hold_until(self.pacer.clock() + error.retry_after)
-            raise error from exc
+            message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else str(exc.data)
+            raise self._error(exc.status, dict(exc.headers or {}), message, "a REST call") from exc
         except (requests_errors.ConnectionError, requests_errors.Timeout, requests_errors.ChunkedEncodingError) as exc:
             raise GitHubUnavailable(f"GitHub unreachable: {type(exc).__name__}") from exc
 
