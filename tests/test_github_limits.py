@@ -135,3 +135,34 @@ async def test_quiet_polls_never_use_up_the_bots_hour(github: GitHubSandbox, clo
         assert await changed_issues(client, github.url, None) is not None  # and the hour still has room
     finally:
         await client.close()
+
+
+async def test_the_hourly_quota_used_up_elsewhere_holds_every_request_until_its_reset(clock: ManualClock) -> None:
+    """The token's hour is shared (another tool may use it): GitHub's X-RateLimit-Reset, read on the bot's
+    clock, holds the bot until then, without knocking again in between."""
+    github = GitHubSandbox(clock=lambda: float(clock.now()), requests_per_hour=2, validate=False)
+    await github.start()
+    client = await asyncio.to_thread(
+        GitHubClient,
+        github.token,
+        "hummingbot/hummingbot",
+        base_url=github.url,
+        graphql_url=f"{github.url}/graphql",
+        pacer=Pacer(80, 5000, clock=lambda: float(clock.now())),
+    )
+    try:
+        await changed_issues(client, github.url, None)
+        clock.advance(600)
+        await changed_issues(client, github.url, None)
+        with pytest.raises(GitHubRateLimited) as refused:
+            await changed_issues(client, github.url, None)
+        assert refused.value.retry_after == 3000  # the first request of the hour leaves it then
+        clock.advance(2999)
+        with pytest.raises(GitHubRateLimited):
+            await changed_issues(client, github.url, None)
+        assert len(github.refused) == 1  # held by the bot itself: GitHub was not asked again
+        clock.advance(1)
+        assert await changed_issues(client, github.url, None) is not None
+    finally:
+        await client.close()
+        await github.stop()

@@ -75,8 +75,9 @@ class Pacer:
         per_hour: int,
         *,
         writes_per_hour: int = 500,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock`: Unix seconds, the bot's clock (GitHub's X-RateLimit-Reset is read against it)."""
         self.writes_per_minute = writes_per_minute
         self.writes_per_hour = writes_per_hour
         self.per_hour = per_hour
@@ -164,7 +165,7 @@ class GitHubClient:
 
     def _error(self, status: int, headers: dict[str, str], message: str, what: str) -> GitHubError:
         """The typed error for an error answer; a rate limit also holds every request until it ends."""
-        wait = _retry_after(headers, time.time())
+        wait = _retry_after(headers, self.pacer.clock())
         if status == 429 or (status == 403 and (wait is not None or "rate limit" in message.lower())):
             self.pacer.hold_until(self.pacer.clock() + (wait or 60.0))
             return GitHubRateLimited(f"GitHub rate limit ({status}) on {what}: {message}", wait or 60.0)
