@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.access import Access
-from bot.domain.notices import COLORS, clip, ts
+from bot.domain.notices import COLORS, clip, clip_lines, ts
 from bot.tree import actor_for
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class AuditCog(commands.Cog):
             lines.append(f"{ts(e.at, 'f')} · {who} · **{e.action}** {clip(json.dumps(detail), 120) if detail else ''}")
         embed = discord.Embed(
             title=f"Audit trail · bounty #{found.id} {found.exchange}",
-            description=clip("\n".join(lines) or "Empty.", 4000),
+            description=clip_lines("\n".join(lines) or "Empty.", 4000),
             colour=COLORS["neutral"],
         )
         await interaction.response.send_message(

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.domain.access import Access
 from bot.domain.bugs import DESCRIPTION_MAX, TITLE_MAX, BugState, Severity
-from bot.domain.notices import COLORS, bug_line, clip, sla_text
+from bot.domain.notices import COLORS, bug_line, clip_lines, sla_text
 from bot.tree import actor_for
 
 if TYPE_CHECKING:
@@ -68,11 +68,11 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
         done = [bug_line(b, now) for b in bugs if b.state is BugState.RESOLVED]
         embed = discord.Embed(
             title=f"Bugs · bounty #{found.id} {found.exchange}",
-            description=clip("\n".join(open_) or "No open bugs.", 3000),
+            description=clip_lines("\n".join(open_) or "No open bugs.", 3000),
             colour=COLORS["warn"] if open_ else COLORS["ok"],
         )
         if done:
-            embed.add_field(name=f"Resolved ({len(done)})", value=clip("\n".join(done[-10:]), 1024), inline=False)
+            embed.add_field(name=f"Resolved ({len(done)})", value=clip_lines("\n".join(done[-10:]), 1024), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(
