@@ -33,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import bare_bot
-from bench.process import CHAINS_READY, READY, BotProcess, Child
+from bench.process import CHAINS_READY, READY, BotProcess, Child, cpu_seconds
 from bench.world import WorldSize, build
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Outcome, SandboxUser, add_user
@@ -58,6 +58,7 @@ class Figures:
     name: str
     samples: list[float] = field(default_factory=list)  # ms
     failures: list[str] = field(default_factory=list)
+    cpu_ms: float | None = None  # the bot process's CPU per interaction while these ran, background work included
 
     def add(self, outcomes: list[Outcome | BaseException], ok: Callable[[Outcome], bool]) -> None:
         for outcome in outcomes:
@@ -91,12 +92,15 @@ async def rounds_of(
     act: Callable[[SandboxUser], Awaitable[Outcome]],
     ok: Callable[[Outcome], bool],
     rounds: int,
+    pid: int,
     warm_up: int = 2,
 ) -> None:
-    for n in range(warm_up + rounds):
-        outcomes = await at_once(users, act)
-        if n >= warm_up:
-            figures.add(outcomes, ok)
+    for _ in range(warm_up):
+        await at_once(users, act)
+    cpu = cpu_seconds(pid)
+    for _ in range(rounds):
+        figures.add(await at_once(users, act), ok)
+    figures.cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / (rounds * len(users))
 
 
 # --- setting the scene (not measured) -------------------------------------------------------------------
@@ -205,6 +209,7 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
             lambda u: u.run("bounty status", channel="general", bounty=scene.building, wait=ANSWER_WAIT),
             has_embed,
             n,
+            bot.pid,
         )
         pay = Figures("/pay instructions")
         await rounds_of(
@@ -213,6 +218,7 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
             lambda u: u.run("pay instructions", channel="general", bounty=scene.awaiting, wait=ANSWER_WAIT),
             has_embed,
             n,
+            bot.pid,
         )
         checklist = Figures("/checklist")
         await rounds_of(
@@ -221,6 +227,7 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
             lambda u: u.run("checklist", channel="general", bounty=scene.building, wait=ANSWER_WAIT),
             has_embed,
             n,
+            bot.pid,
         )
         command = update_command(sandbox)
         update = Figures(f"/{command} (opens the modal)")
@@ -231,6 +238,7 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
             lambda u: u.run(command, channel="general", bounty=scene.building, wait=ANSWER_WAIT),
             opened_modal,
             n,
+            bot.pid,
         )
         first, second = Figures("/bounty start: 1st modal submit"), Figures("/bounty start: 2nd modal submit")
         await measure_intake(sandbox, args, first, second)
@@ -292,7 +300,12 @@ async def measure_bare(sandbox: DiscordSandbox, args: argparse.Namespace) -> Fig
             raise RuntimeError(f"the bare bot did not become ready:\n{child.tail()}")
         bare = Figures("bare discord.py command")
         await rounds_of(
-            bare, users, lambda u: u.run(bare_bot.COMMAND, channel="general", wait=ANSWER_WAIT), has_embed, args.rounds
+            bare,
+            users,
+            lambda u: u.run(bare_bot.COMMAND, channel="general", wait=ANSWER_WAIT),
+            has_embed,
+            args.rounds,
+            child.pid,
         )
         return bare
     finally:
@@ -300,13 +313,19 @@ async def measure_bare(sandbox: DiscordSandbox, args: argparse.Namespace) -> Fig
 
 
 def table(figures: list[Figures], bare: Figures) -> bool:
+    """One line per command; `cpu/ix` is the bot process's CPU per interaction while it ran (background work
+    included), the figure that sets the others' order of magnitude: 50 at once wait for each other's."""
     bare99 = percentile(bare.samples, 99)
-    print(f"{'':<36} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'p99/bare':>9}")
+    print(f"{'':<36} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'p99/bare':>9} {'cpu/ix ms':>10}")
     all_ok = True
+
+    def cpu(f: Figures) -> str:
+        return f"{f.cpu_ms:>10.2f}" if f.cpu_ms is not None else f"{'—':>10}"
+
     for f in figures:
         if not f.samples:
             failed = f"{len(f.failures)} failed: {f.failures[0]}"
-            print(f"{f.name:<36} {0:>5} {'—':>8} {'—':>8} {'—':>9}  OVER BUDGET ({failed})")
+            print(f"{f.name:<36} {0:>5} {'—':>8} {'—':>8} {'—':>9} {cpu(f)}  OVER BUDGET ({failed})")
             all_ok = False
             continue
         p50, p99 = percentile(f.samples, 50), percentile(f.samples, 99)
@@ -314,8 +333,10 @@ def table(figures: list[Figures], bare: Figures) -> bool:
         all_ok &= ok
         failed = f" ({len(f.failures)} failed: {f.failures[0]})" if f.failures else ""
         verdict = "within budget" if ok else "OVER BUDGET"
-        print(f"{f.name:<36} {len(f.samples):>5} {p50:>8.1f} {p99:>8.1f} {p99 / bare99:>8.2f}×  {verdict}{failed}")
-    print(f"{bare.name:<36} {len(bare.samples):>5} {percentile(bare.samples, 50):>8.1f} {bare99:>8.1f}")
+        figures_ = f"{len(f.samples):>5} {p50:>8.1f} {p99:>8.1f} {p99 / bare99:>8.2f}× {cpu(f)}"
+        print(f"{f.name:<36} {figures_}  {verdict}{failed}")
+    bare50 = percentile(bare.samples, 50)
+    print(f"{bare.name:<36} {len(bare.samples):>5} {bare50:>8.1f} {bare99:>8.1f} {'':>9} {cpu(bare)}")
     return all_ok
 
 
