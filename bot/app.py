@@ -215,7 +215,12 @@ class BountyBot(commands.Bot):
             return None
         gh = self.config.github
         clock = self.clock
-        pacer = Pacer(gh.content_writes_per_minute, gh.requests_per_hour, clock=lambda: float(clock.now()))
+        pacer = Pacer(
+            gh.content_writes_per_minute,
+            gh.requests_per_hour,
+            writes_per_hour=gh.content_writes_per_hour,
+            clock=lambda: float(clock.now()),
+        )
         # PyGithub is synchronous: even building its client stays off the event loop.
         return await asyncio.to_thread(
             GitHubClient,

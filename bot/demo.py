@@ -100,7 +100,8 @@ async def run_demo(quiet: bool = False) -> int:
     developer = add_user(sandbox, "Dana (developer)", roles=("bounty-contributor",))
     chain = await start_chain(1, ETH_TOKENS) if local_evm.available() else None
     solana = SolanaSandbox()
-    github = GitHubSandbox(validate=github_sandbox.available())
+    # GitHub dates what it makes by the demo's clock too, and its rate-limit windows move with it.
+    github = GitHubSandbox(validate=github_sandbox.available(), clock=lambda: float(clock.now()))
     await github.start()
     await solana.start()
     try:
