@@ -163,6 +163,7 @@ async def build(
         wallets: list[tuple[object, ...]] = []
         references: list[tuple[object, ...]] = []
         audit: list[tuple[object, ...]] = []
+        delivered: list[tuple[object, ...]] = []  # the outbox keeps what it delivered
         timers: list[tuple[object, ...]] = []
         buggy: list[tuple[int, int]] = []  # (bounty id, developer) of bounties that may have open bugs
         async with db.transaction() as tx:
@@ -192,6 +193,15 @@ async def build(
                 for k in range(rng.randint(0, 3)):
                     members.append((bounty_id, 2 * 10**17 + n * 10 + k, "exchange", requester, created + DAY))
                 audit.append((created, requester, bounty_id, "bounty_started", json.dumps({"exchange": n})))
+                for kind, what in (
+                    ("bounty.create_channel", "channel"),
+                    ("bounty.post", "welcome"),
+                    ("staff.post", "staff_new"),
+                    ("bounty.intro_call", "intro_call"),
+                    *(("bounty.post", f"state:{step.value}") for step in steps[1:]),
+                ):
+                    payload = json.dumps({"bounty_id": bounty_id}, separators=(",", ":"))
+                    delivered.append((f"bounty:{bounty_id}:{what}", kind, payload, created, created, created))
                 if state in PAST_REVIEW or state is State.REVIEW:
                     items = list(ReviewItem) if state is not State.REVIEW else rng.sample(list(ReviewItem), 3)
                     for item in items:
@@ -289,12 +299,18 @@ async def build(
                 await tx.executemany(
                     "INSERT INTO timers (kind, subject, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?)", part
                 )
+            for part in chunks(delivered):
+                await tx.executemany(
+                    "INSERT INTO outbox (key, kind, payload, status, attempts, next_attempt_at, created_at, done_at)"
+                    " VALUES (?, ?, ?, 'done', 1, ?, ?, ?)",
+                    part,
+                )
             for part in chunks(audit):
                 await tx.executemany(
                     "INSERT INTO audit_log (at, actor_id, bounty_id, action, detail) VALUES (?, ?, ?, ?, ?)", part
                 )
         counts = {}
-        for table in ("bounties", "state_periods", "bounty_members", "review_items", "bugs", "audit_log"):
+        for table in ("bounties", "state_periods", "bounty_members", "review_items", "bugs", "audit_log", "outbox"):
             async with db.conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
                 row = await cur.fetchone()
             counts[table] = int(row[0]) if row else 0
