@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import bare_bot
 from bench.process import CHAINS_READY, READY, BotProcess, Child, cpu_seconds
-from bench.world import WorldSize, build
+from bench.world import WorldSize, build, give_channels
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Outcome, SandboxUser, add_user
 from tests.intake_helpers import TECHNICAL, exchange_answers
@@ -178,6 +178,7 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
     database = workdir / "bountybot.db"
     if args.bounties:
         await build(database, int(time.time()), WorldSize(args.bounties, args.bounties * 10), guild_id=sandbox.guild_id)
+        give_channels(database, sandbox)
     config = {
         "discord": {
             "guild_id": sandbox.guild_id,

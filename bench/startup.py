@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.process import CHAINS_READY, READY, BotProcess, rss_mb
-from bench.world import WorldSize, build
+from bench.world import WorldSize, build, give_channels
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.github import GitHubSandbox
 
@@ -46,24 +45,6 @@ class Run:
     rss_settled: float
     peak: float
     chains_s: float | None
-
-
-def give_channels(database: Path, sandbox: DiscordSandbox) -> int:
-    """The private channels the due timers post to exist in the server (Discord holds 500 channels, so not
-    one for each of 10,000 bounties: the others are never posted to during the run)."""
-    with sqlite3.connect(database) as conn:
-        due = conn.execute(
-            "SELECT DISTINCT COALESCE(b.id, g.bounty_id) FROM timers t"
-            " LEFT JOIN bounties b ON t.subject = 'bounty:' || b.id"
-            " LEFT JOIN bugs g ON t.subject = 'bug:' || g.id"
-            " WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= ?",
-            (int(time.time()),),
-        ).fetchall()
-        category = sandbox.state.channel_named("Bounties")["id"]
-        for (bounty_id,) in due:
-            channel = sandbox.state.new_channel(f"bounty-{bounty_id}", 0, parent_id=category)
-            conn.execute("UPDATE bounties SET channel_id = ? WHERE id = ?", (int(channel["id"]), bounty_id))
-    return len(due)
 
 
 async def one_run(template: Path, workdir: Path, *, github: bool) -> Run:
@@ -129,7 +110,8 @@ async def main() -> int:
         print(
             f"database: {counts['bounties']:,} bounties, {counts['pending timers']:,} pending timers "
             f"({counts['due timers']} already due), {counts['bugs']:,} open bugs, "
-            f"{counts['audit_log']:,} audit rows; built in {time.perf_counter() - built_at:.1f} s"
+            f"{counts['audit_log']:,} audit rows, {counts['outbox']:,} delivered outbox items; "
+            f"built in {time.perf_counter() - built_at:.1f} s"
         )
         runs = []
         for n in range(args.runs):

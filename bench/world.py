@@ -8,9 +8,12 @@ are written with `executemany` in the shapes the services write them. Everything
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 from bot.domain.bugs import CHECKPOINTS
 from bot.domain.lifecycle import State
 from bot.domain.models import ExchangeType, IntakeForm, ReviewItem, SubType
+from bot.sandbox.discord.server import DiscordSandbox
 from bot.services.bugs import BUG_SLA
 from bot.services.bugs import subject as bug_subject
 from bot.services.lifecycle import PHASE_OVERRUN
@@ -324,3 +328,21 @@ async def build(
         return counts
     finally:
         await db.close()
+
+
+def give_channels(database: Path, sandbox: DiscordSandbox) -> int:
+    """The private channels the due timers post to exist in the server (Discord holds 500 channels, so not
+    one for each of 10,000 bounties: the others are never posted to during the run)."""
+    with contextlib.closing(sqlite3.connect(database)) as conn, conn:
+        due = conn.execute(
+            "SELECT DISTINCT COALESCE(b.id, g.bounty_id) FROM timers t"
+            " LEFT JOIN bounties b ON t.subject = 'bounty:' || b.id"
+            " LEFT JOIN bugs g ON t.subject = 'bug:' || g.id"
+            " WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= ?",
+            (int(time.time()),),
+        ).fetchall()
+        category = sandbox.state.channel_named("Bounties")["id"]
+        for (bounty_id,) in due:
+            channel = sandbox.state.new_channel(f"bounty-{bounty_id}", 0, parent_id=category)
+            conn.execute("UPDATE bounties SET channel_id = ? WHERE id = ?", (int(channel["id"]), bounty_id))
+    return len(due)
