@@ -4,6 +4,7 @@ write, or an answer so late the client gave up). The outbox retries; nothing app
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from bot.sandbox.harness import running_bot, sandbox_config
 from bot.store import bugs
 from bot.store import outbox as outbox_store
 from tests.conftest import People
-from tests.github_helpers import funded, gh_bot, github, settle
+from tests.github_helpers import funded, gh_bot, github, github_config, settle
 
 __all__ = ["gh_bot", "github"]  # fixtures, used by name
 
@@ -230,3 +231,39 @@ async def test_writes_answered_after_the_client_gave_up_are_not_made_again(
     assert len(bodies(github, 1, "Bug reported (Major): #2")) == 1
     assert len(bodies(github, 1, "Weekly update from dana-dev")) == 1
     assert len(github.comments[1]) == 2
+
+
+# --- an attempt noted by the BountyBot before this one ------------------------------------------------------
+
+
+def as_written_before_migration_5(path: Path) -> None:
+    """Put the database back as BountyBot stood before migration 005: unanswered writes kept among the poll's
+    ETags as `write:<key>` rows."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO github_poll (resource, etag) SELECT 'write:' || key, CAST(begun_at AS TEXT) FROM github_writes"
+        )
+        db.execute("DROP TABLE github_writes")
+        db.execute("DELETE FROM schema_migrations WHERE version = 5")
+
+
+async def test_a_comment_whose_answer_was_lost_before_an_upgrade_is_not_made_again_after_it(
+    sandbox: DiscordSandbox, github: GitHubSandbox, tmp_path: Path, clock: ManualClock, people: People, dev: SandboxUser
+) -> None:
+    config = github_config(sandbox, github, tmp_path, webhook=False)
+    async with running_bot(config, clock=clock) as bot:
+        channel = await assigned(bot, people, dev, clock)
+        before = len(github.log)
+        github.fault("POST", COMMENTS, 502, performed=True)
+        await weekly_update(dev, channel)
+        await bot.outbox.drain()  # the comment is made, its answer lost; the retry waits for its backoff
+        assert len(bodies(github, 1, "Weekly update from dana-dev")) == 1
+    as_written_before_migration_5(tmp_path / "gh.db")
+    async with running_bot(config, clock=clock) as bot:  # the upgraded bot migrates, then retries
+        await settle(bot, clock)
+        counts = await outbox_store.counts(bot.db.conn)
+        assert counts.get("pending", 0) == 0 and counts.get("dead", 0) == 0
+    assert len(bodies(github, 1, "Weekly update from dana-dev")) == 1
+    assert [e for e in github.log[before:] if e[:2] == ("POST", f"{ISSUES}/1/comments")] == [
+        ("POST", f"{ISSUES}/1/comments", 502)  # never sent again
+    ]

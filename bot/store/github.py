@@ -1,4 +1,5 @@
-"""The GitHub mirror's memory: each bounty's issue and board item, handled deliveries, PR states, ETags."""
+"""The GitHub mirror's memory: each bounty's issue and board item, handled deliveries, PR states, ETags, writes
+whose answer was lost."""
 
 from __future__ import annotations
 
@@ -85,20 +86,18 @@ async def first_issue_at(conn: aiosqlite.Connection) -> int | None:
 
 
 # A write whose answer may have been lost. It is noted before the request goes out and forgotten once GitHub's
-# answer settles it, so a retry knows whether to look for it first, and since when. Kept in the mirror's small
-# key-value table (`github_poll`) under a `write:` prefix, beside the poll's ETags.
-_WRITE = "write:"
+# answer settles it, so a retry knows whether to look for it first, and since when.
 
 
 async def write_begun(conn: aiosqlite.Connection, key: str, now: int) -> int | None:
     """Note that the write `key` is about to be sent; returns when an earlier attempt was (None: the first)."""
-    rows = list(await conn.execute_fetchall("SELECT etag FROM github_poll WHERE resource = ?", (_WRITE + key,)))
+    rows = list(await conn.execute_fetchall("SELECT begun_at FROM github_writes WHERE key = ?", (key,)))
     if rows:
         return int(rows[0][0])
-    await conn.execute("INSERT INTO github_poll (resource, etag) VALUES (?, ?)", (_WRITE + key, str(now)))
+    await conn.execute("INSERT INTO github_writes (key, begun_at) VALUES (?, ?)", (key, now))
     return None
 
 
 async def write_settled(conn: aiosqlite.Connection, key: str) -> None:
     """GitHub answered the write `key` (made, or refused before anything was made): nothing to look for."""
-    await conn.execute("DELETE FROM github_poll WHERE resource = ?", (_WRITE + key,))
+    await conn.execute("DELETE FROM github_writes WHERE key = ?", (key,))
