@@ -22,7 +22,7 @@ from bot.domain.payments import NORMAL_DECIMALS, to_base_units
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
 from bot.store import audit, bounties, payments
-from bot.store.bounties import Snapshot
+from bot.store.bounties import Listing, Snapshot
 
 MAX_NOTE = 300
 MAX_REASON = 500
@@ -102,9 +102,10 @@ class BountyService:
         require_member(actor, found.members, found.bounty.id)
         return BountyStatus(found, now=self.ctx.clock.now())
 
-    async def list_bounties(self, actor: Actor, state: State | None) -> list[Bounty]:
+    async def list_bounties(self, actor: Actor, state: State | None, limit: int) -> Listing:
+        """The newest `limit` bounties (in `state`, if given) and how many there are in all."""
         require_staff(actor, "list every bounty")
-        return await bounties.list_all(self.ctx.conn, None if state is None else [state])
+        return await bounties.listing(self.ctx.conn, state, limit)
 
     async def review(
         self,

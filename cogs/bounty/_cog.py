@@ -14,7 +14,7 @@ from bot.domain.models import ReviewItem, ReviewStatus
 from bot.domain.notices import review_summary, ts
 from bot.tree import actor_for
 from cogs.bounty._intake import ExchangeModal
-from cogs.bounty._render import list_embed, status_embed
+from cogs.bounty._render import LIST_LINES, list_embed, status_embed
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -70,7 +70,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @app_commands.choices(phase=STATE_CHOICES)
     async def list_(self, interaction: discord.Interaction[Any], phase: app_commands.Choice[str] | None = None) -> None:
         state = State(phase.value) if phase else None
-        found = await self.bounties.list_bounties(actor_for(interaction), state)
+        found = await self.bounties.list_bounties(actor_for(interaction), state, LIST_LINES)
         await interaction.response.send_message(embed=list_embed(found, state), ephemeral=True)
 
     @app_commands.command(

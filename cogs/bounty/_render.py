@@ -7,10 +7,10 @@ import discord
 from bot.domain import notices
 from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.lifecycle import PAID, PROCESS_PHASE, State
-from bot.domain.models import Bounty, MemberRole
+from bot.domain.models import MemberRole
 from bot.domain.notices import COLORS, ts
 from bot.domain.timeline import PHASE_TITLES
-from bot.services.bounties import BountyStatus
+from bot.services.bounties import BountyStatus, Listing
 
 _PAYMENT = {
     State.INTAKE: "Not yet due: the technical review comes first.",
@@ -87,17 +87,31 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     return embed
 
 
-def list_embed(found: list[Bounty], state: State | None) -> discord.Embed:
+# Forty lines fill an embed's description (4,096 characters) with room to spare; the rest is counted, not read.
+LIST_LINES = 40
+
+
+def list_embed(listing: Listing, state: State | None) -> discord.Embed:
+    """The newest bounties first, then how many more there are and how to narrow them down."""
     title = f"Bounties in {state.label}" if state else "All bounties"
-    lines = [
-        f"**#{b.id} {b.exchange}** · {b.state.label} since {ts(b.state_since)}"
-        + (f" · <#{b.channel_id}>" if b.channel_id else "")
-        for b in found
-    ]
     text = ""
-    for shown, line in enumerate(lines):
-        if len(text) + len(line) > 3900:
-            text += f"\n…and {len(lines) - shown} more; filter with the `phase` option."
+    shown = 0
+    for b in listing.lines:
+        line = (
+            f"**#{b.id} {b.exchange}** · {b.state.label} since {ts(b.state_since)}"
+            + (f" · <#{b.channel_id}>" if b.channel_id else "")
+            + "\n"
+        )
+        if len(text) + len(line) > 3900:  # long exchange names: fewer lines fit
             break
-        text += line + "\n"
-    return discord.Embed(title=f"{title} ({len(found)})", description=text or "None.", colour=COLORS["neutral"])
+        text += line
+        shown += 1
+    more = listing.total - shown
+    if more:
+        narrow = "" if state else "; filter with the `phase` option"
+        text += f"…and {more:,} more (older){narrow}."
+    return discord.Embed(
+        title=f"{title} ({listing.total:,}), newest first",
+        description=text or "None.",
+        colour=COLORS["neutral"],
+    )
