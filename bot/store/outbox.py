@@ -31,8 +31,10 @@ async def enqueue(conn: aiosqlite.Connection, *, key: str, kind: str, payload: d
 
 async def due(conn: aiosqlite.Connection, now: int, limit: int = 50) -> list[OutboxItem]:
     async with conn.execute(
-        "SELECT id, key, kind, payload, attempts FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-        " ORDER BY id LIMIT ?",
+        # INDEXED BY: for ORDER BY id … LIMIT SQLite prefers walking the primary key through every delivered
+        # row (8 ms a pass at 100,000 of them); the partial index holds only the pending ones.
+        "SELECT id, key, kind, payload, attempts FROM outbox INDEXED BY outbox_due"
+        " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
         (now, limit),
     ) as cur:
         rows = await cur.fetchall()
