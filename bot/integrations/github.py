@@ -442,9 +442,11 @@ def epoch(value: object) -> int | None:
 
 @dataclass(frozen=True)
 class Changed:
-    etag: str | None
+    etag: str | None  # the first page's
     pulls: list[PullRequestInfo]
     issues: list[IssueState]
+    count: int = 0  # issues and pull requests listed, every page
+    newest: int | None = None  # the newest `updated_at` among them, Unix seconds
 
 
 def comment_from(comment: dict[str, Any], issue_number: int | None = None) -> CommentInfo:
@@ -459,23 +461,28 @@ def comment_from(comment: dict[str, Any], issue_number: int | None = None) -> Co
     )
 
 
-async def changed_issues(client: GitHubClient, base_url: str, etag: str | None) -> Changed | None:
-    """Recently updated issues and pull requests; None when nothing changed (a 304, free against the hour)."""
-    response = await client.get(
-        f"{base_url}/repos/{client.repository}/issues",
-        {"state": "all", "sort": "updated", "direction": "desc", "per_page": "50"},
-        etag=etag,
-    )
-    if response is None:
+async def changed_issues(
+    client: GitHubClient, base_url: str, etag: str | None, since: str | None = None
+) -> Changed | None:
+    """Issues and pull requests updated after `since` (ISO 8601), newest first, every page; None when nothing
+    changed (a 304 to the conditional first page, free against the hour). Newest first, as for comments: any
+    change comes to the top, so an unchanged first page means an unchanged listing."""
+    params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": str(MAX_PER_PAGE)}
+    if since:
+        params["since"] = since
+    listing = await client.listing(f"{base_url}/repos/{client.repository}/issues", params, etag=etag)
+    if listing is None:
         return None
+    tag, items = listing
     pulls, issues = [], []
-    for item in response.json():
+    for item in items:
         pr = pull_request_from(item)
         if pr is not None:
             pulls.append(pr)
         else:
             issues.append(IssueState(int(item["number"]), item.get("state") == "open", ""))
-    return Changed(response.headers.get("ETag"), pulls, issues)
+    newest = max((t for item in items if (t := epoch(item.get("updated_at"))) is not None), default=None)
+    return Changed(tag, pulls, issues, len(items), newest)
 
 
 async def changed_comments(

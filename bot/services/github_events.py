@@ -114,56 +114,78 @@ class GitHubEvents:
     async def poll_once(self, client: GitHubClient, base_url: str) -> int:
         """The polling fallback: conditional requests, so a quiet repository costs only 304s (which GitHub does
         not count against the hour). Returns how many things it acted on."""
-        acted = 0
-        etag = await store.etag(self.ctx.conn, "issues")
-        changed = await changed_issues(client, base_url, etag)
-        if changed is not None:
-            for pr in changed.pulls:
-                acted += len(await self.on_pull_request(pr))
-            for issue in changed.issues:
-                acted += await self.on_issue(issue)
-            if changed.etag:
-                async with self.ctx.changes.begin() as ch:
-                    await store.set_etag(ch.tx, "issues", changed.etag)
-        acted += await self._poll_comments(client, base_url)
-        return acted
+        return await self._poll_issues(client, base_url) + await self._poll_comments(client, base_url)
 
-    async def _poll_comments(self, client: GitHubClient, base_url: str) -> int:
-        """Every comment updated since `since` (all pages), the first page conditional.
-
-        `since` starts just before the bot's first issue and moves up to the newest comment seen whenever the
-        listing has grown past a page. Moving it on every change would cost a second full read after each one
-        (a new `since` is a new query, with no ETag to send); this way a change costs one page, and a quiet
-        repository only 304s."""
+    async def _window(self, listing: str) -> tuple[str, str | None] | None:
+        """Where the poll of `listing` starts (its `since`) and its first page's ETag; None before the bot's
+        first issue, when nothing on GitHub can be about a bounty yet."""
         conn = self.ctx.conn
-        since = await store.etag(conn, "comments:since")
+        since = await store.etag(conn, f"{listing}:since")
         if since is None:
             first = await store.first_issue_at(conn)
             if first is None:
-                return 0  # nothing published yet: no comment can be about a bounty
+                return None
             since = iso(first - FIRST_POLL_MARGIN_SECONDS)
-        etag = await store.etag(conn, "comments")
+        return since, await store.etag(conn, listing)
+
+    async def _looked(
+        self, listing: str, since: str, etag: str | None, count: int, newest: int | None, last_id: int | None = None
+    ) -> None:
+        """Remember where the next poll of `listing` starts.
+
+        `since` stays put, and the first page's ETag answers for the listing, until the listing has grown past a
+        page; then `since` moves up to the newest update seen. Moving it on every change would cost a second
+        full read after each one (a new `since` is a new query, with no ETag to send); this way a change costs
+        one page, and a quiet repository only 304s."""
+        async with self.ctx.changes.begin() as ch:
+            if count >= MAX_PER_PAGE and newest:
+                # A second back: `since` means "updated after", and a change made later in the same second as
+                # the newest seen must not be missed (reading that second again acts on nothing twice).
+                await store.set_etag(ch.tx, f"{listing}:since", iso(newest - 1))
+                await store.set_etag(ch.tx, listing, "")  # the ETag answered the old `since` only
+            else:
+                await store.set_etag(ch.tx, f"{listing}:since", since)
+                if etag:
+                    await store.set_etag(ch.tx, listing, etag)
+            if last_id is not None:
+                await store.set_etag(ch.tx, f"{listing}:last_id", str(last_id))
+
+    async def _poll_issues(self, client: GitHubClient, base_url: str) -> int:
+        """Every issue and pull request updated since `since` (all pages), the first page conditional: a pull
+        request merged, or a bug's issue closed, among a busy hour's updates is still seen."""
+        window = await self._window("issues")
+        if window is None:
+            return 0
+        since, etag = window
+        changed = await changed_issues(client, base_url, etag, since)
+        if changed is None:
+            return 0
+        acted = 0
+        # Each is acted on once however often it is listed: a pull request's state and a bug's are kept.
+        for pr in changed.pulls:
+            acted += len(await self.on_pull_request(pr))
+        for issue in changed.issues:
+            acted += await self.on_issue(issue)
+        await self._looked("issues", since, changed.etag, changed.count, changed.newest)
+        return acted
+
+    async def _poll_comments(self, client: GitHubClient, base_url: str) -> int:
+        """Every comment updated since `since` (all pages), the first page conditional."""
+        window = await self._window("comments")
+        if window is None:
+            return 0
+        since, etag = window
         polled = await changed_comments(client, base_url, etag, since)
         if polled is None:
             return 0
         new_etag, found = polled
         acted = 0
         # Comment ids only grow: the high-water mark keeps an edited old comment from counting again.
-        seen = int(await store.etag(conn, "comments:last_id") or 0)
+        seen = int(await store.etag(self.ctx.conn, "comments:last_id") or 0)
         for comment in sorted(found, key=lambda c: c.id):
             if comment.id > seen:
                 acted += await self.on_comment(comment)
-        async with self.ctx.changes.begin() as ch:
-            newest = max((epoch(c.updated_at) or 0 for c in found), default=0)
-            if len(found) >= MAX_PER_PAGE and newest:
-                # A second back: `since` means "updated after", and a comment made later in the same second as
-                # the newest seen must not be missed (the high-water mark keeps that one from counting twice).
-                await store.set_etag(ch.tx, "comments:since", iso(newest - 1))
-                await store.set_etag(ch.tx, "comments", "")  # the ETag answered the old `since` only
-            else:
-                await store.set_etag(ch.tx, "comments:since", since)
-                if new_etag:
-                    await store.set_etag(ch.tx, "comments", new_etag)
-            if found:
-                await store.set_etag(ch.tx, "comments:last_id", str(max(seen, *(c.id for c in found))))
+        newest = max((epoch(c.updated_at) or 0 for c in found), default=0)
+        last_id = max(seen, *(c.id for c in found)) if found else None
+        await self._looked("comments", since, new_etag, len(found), newest or None, last_id)
         return acted
