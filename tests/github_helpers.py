@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.sandbox import github as github_sandbox
 from bot.sandbox.discord.server import DiscordSandbox
+from bot.sandbox.discord.users import SandboxUser
 from bot.sandbox.github import GitHubSandbox
 from bot.sandbox.harness import running_bot, sandbox_config
 from bot.store import bounties
@@ -66,6 +67,26 @@ async def funded(bot: BountyBot, people: People, clock: ManualClock, **exchange:
         await people.staff.run("bounty advance", channel=bounty.channel_id, to=state, reason="escrow WIRE-7")
     await settle(bot, clock)
     return bounty.channel_id
+
+
+async def assigned(bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock) -> int:
+    """A funded bounty with `dev` assigned as dana-dev, mirrored; returns its channel."""
+    channel = await funded(bot, people, clock)
+    await people.staff.run("bounty assign", channel=channel, developer=dev, github="dana-dev")
+    await settle(bot, clock)
+    return channel
+
+
+async def report_bug(people: People, channel: int) -> None:
+    """The exchange reports a major bug (it becomes bug #1, with an issue of its own on GitHub)."""
+    done = await people.exchange.run(
+        "bug report",
+        channel=channel,
+        severity="major",
+        title="Order book stale",
+        description="Stops after a reconnect.",
+    )
+    assert "Bug #1" in done.reply.text, done.reply.text
 
 
 async def settle(bot: BountyBot, clock: ManualClock, rounds: int = 6) -> None:

@@ -21,7 +21,7 @@ from bot.sandbox.harness import running_bot, sandbox_config
 from bot.store import bugs
 from bot.store import outbox as outbox_store
 from tests.conftest import People
-from tests.github_helpers import funded, gh_bot, github, github_config, settle
+from tests.github_helpers import assigned, funded, gh_bot, github, github_config, report_bug, settle
 
 __all__ = ["gh_bot", "github"]  # fixtures, used by name
 
@@ -36,24 +36,6 @@ def dev(sandbox: DiscordSandbox) -> SandboxUser:
 
 def bodies(github: GitHubSandbox, number: int, text: str) -> list[str]:
     return [c["body"] for c in github.comments.get(number, []) if text in c["body"]]
-
-
-async def assigned(bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock) -> int:
-    channel = await funded(bot, people, clock)
-    await people.staff.run("bounty assign", channel=channel, developer=dev, github="dana-dev")
-    await settle(bot, clock)
-    return channel
-
-
-async def report_bug(people: People, channel: int) -> None:
-    done = await people.exchange.run(
-        "bug report",
-        channel=channel,
-        severity="major",
-        title="Order book stale",
-        description="Stops after a reconnect.",
-    )
-    assert "Bug #1" in done.reply.text, done.reply.text
 
 
 async def weekly_update(dev: SandboxUser, channel: int) -> None:

@@ -307,6 +307,12 @@ class GitHubSandbox(LocalServer):
     def _iso(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
 
+    def add_issue(self, title: str, body: str = "", *, author: str = "someone") -> dict[str, Any]:
+        """Someone opens an issue on GitHub."""
+        number = len(self.issues) + 1
+        self.issues[number] = self._issue(number, title, body, [], author)
+        return self.issues[number]
+
     def add_pull_request(self, title: str, body: str, *, author: str = "dev", merged: bool = False) -> dict[str, Any]:
         """A pull request by someone else (it appears in the issues list, as on GitHub)."""
         number = len(self.issues) + 1
