@@ -102,14 +102,16 @@ class ChecklistCog(commands.Cog):
         bounty: app_commands.Range[int, 1] | None = None,
     ) -> None:
         kind = ChecklistKind(checklist.value) if checklist else ChecklistKind.IMPLEMENTATION
+        # Acknowledged first: reading the bounty, its ticks and who may tick is a few queries.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         found, progress, may_tick = await self.bot.services.checklists.view(
             actor_for(interaction), bounty, interaction.channel_id, kind
         )
         embed = checklist_embed(found, progress, may_tick)
         if may_tick:
-            await interaction.response.send_message(embed=embed, view=tick_view(found.id, progress), ephemeral=True)
+            await interaction.followup.send(embed=embed, view=tick_view(found.id, progress), ephemeral=True)
         else:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.followup.send(embed=embed, ephemeral=True)
 
 
 async def setup(bot: BountyBot) -> None:

@@ -93,18 +93,20 @@ class ExchangeModal(discord.ui.Modal, title="New connector bounty (1 of 2)"):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         answers = self.answers()
         bot = _bot(interaction)
+        # Acknowledged before the database write, which many people submitting at once would queue behind.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             draft_id = await bot.services.intake.save_exchange(
                 actor_for(interaction), interaction.guild_id or 0, answers
             )
         except InvalidInput as exc:
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"Some answers need fixing:\n{exc.message}",
                 ephemeral=True,
                 view=RetryView(interaction.user.id, lambda again: ExchangeModal(again, vars(answers))),
             )
             return
-        await interaction.response.send_message(
+        await interaction.followup.send(
             "**Step 1 of 2 saved.** Now the technical details the Foundation reviews on day 3–4: "
             "API docs, authentication, rate limits, testnet and special features.",
             ephemeral=True,
@@ -171,17 +173,18 @@ class TechnicalModal(discord.ui.Modal, title="New connector bounty (2 of 2)"):
         answers = self.answers()
         bot = _bot(interaction)
         draft_id = self.draft_id
+        # Acknowledged before the work: the bounty's transaction, then a moment's wait for its channel.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             bounty = await bot.services.intake.start(actor_for(interaction), draft_id, answers)
         except InvalidInput as exc:
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"Some answers need fixing:\n{exc.message}",
                 ephemeral=True,
                 view=RetryView(interaction.user.id, lambda again: TechnicalModal(draft_id, again, vars(answers))),
             )
             return
         # Creating the channel is an outbox effect; give Discord a moment so we can link it directly.
-        await interaction.response.defer(ephemeral=True, thinking=True)
         channel_id = await bot.services.intake.wait_for_channel(bounty.id, timeout=2.0)
         if channel_id is not None:
             where = f"Your private channel is <#{channel_id}>: the Foundation team and you will meet there."

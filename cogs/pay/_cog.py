@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.domain.access import Access
 from bot.domain.payments import Chain
 from bot.tree import actor_for
-from cogs.pay._render import cached, instructions_message, qr_codes, verdict_embed
+from cogs.pay._render import instructions_message, qr_codes, verdict_embed
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -41,15 +41,12 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
     async def instructions(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
-        found = await self.payments.instructions(actor_for(interaction), bounty, interaction.channel_id)
-        links = [o.link for o in found.options]
-        if all(cached(link) for link in links):
-            embeds, files = instructions_message(found, await qr_codes(links))
-            await interaction.response.send_message(embeds=embeds, files=files, ephemeral=True)
-            return
-        # Drawing QR codes is slow CPU work: acknowledge first, draw in a worker thread, then answer.
+        # Acknowledged first: the answer carries six QR codes (drawn off the loop the first time, cached
+        # after) and its upload is the heaviest reply the bot sends; 50 members asking at once must all be
+        # acknowledged within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        embeds, files = instructions_message(found, await qr_codes(links))
+        found = await self.payments.instructions(actor_for(interaction), bounty, interaction.channel_id)
+        embeds, files = instructions_message(found, await qr_codes([o.link for o in found.options]))
         await interaction.followup.send(embeds=embeds, files=files, ephemeral=True)
 
     @app_commands.command(
