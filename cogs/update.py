@@ -119,9 +119,10 @@ class UpdateCog(commands.GroupCog, group_name="update", group_description="Weekl
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
         # Check first, so that someone who may not post learns it before typing a whole update.
-        found, last = await self.bot.services.updates.check(actor_for(interaction), bounty, interaction.channel_id)
+        found = await self.bot.services.updates.check(actor_for(interaction), bounty, interaction.channel_id)
+        last = found.last_percent
         previous = {"last_percent": f"last week: {last}%"} if last is not None else None
-        await interaction.response.send_modal(UpdateModal(found.id, found.exchange, interaction, previous))
+        await interaction.response.send_modal(UpdateModal(found.bounty_id, found.exchange, interaction, previous))
 
 
 async def setup(bot: BountyBot) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,7 +16,6 @@ from bot.sandbox.evm import LocalChain
 from bot.sandbox.solana_rpc import SolanaSandbox, new_key
 from bot.store import bounties, payments
 from bot.store import outbox as outbox_store
-from cogs.pay._render import cached
 from tests.conftest import People
 from tests.intake_helpers import start_bounty
 
@@ -377,5 +377,7 @@ async def test_a_long_exchange_name_never_cuts_a_payment_link(
     # The QR codes were drawn once: the next member's instructions come at once, not after a deferral.
     again = await people.exchange.run("pay instructions", channel=channel)
     links = [f["value"] for e in first.reply.embeds for f in e.get("fields", []) if "QR code" in f["name"]]
-    assert len(links) == 6 and all(cached(link) for link in links)  # drawn once, then kept
+    # The module the running bot loaded (discord.py reloads extensions per bot, so not this file's import).
+    render = importlib.import_module("cogs.pay._render")
+    assert len(links) == 6 and all(render.cached(link) for link in links)  # drawn once, then kept
     assert [a["filename"] for a in again.reply.attachments] == [a["filename"] for a in first.reply.attachments]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import notices
-from bot.domain.access import Actor, membership, require_developer
+from bot.domain.access import Actor, membership, require_developer, require_member
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import State
 from bot.domain.models import Bounty, Member, MemberRole
@@ -21,26 +21,32 @@ class UpdateService:
         self.ctx = ctx
         self.bounties = bounties_
 
-    async def check(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, int | None]:
+    async def check(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> updates.Opening:
         """Who may post, on which bounty; also the last percent, to prefill the form."""
-        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
-        self._allowed(actor, bounty, members)
-        last = await updates.latest(self.ctx.conn, bounty.id)
-        return bounty, (last[0].percent if last else None)
+        found = None
+        if bounty_id is not None or channel_id is not None:
+            found = await updates.opening(self.ctx.conn, bounty_id=bounty_id, channel_id=channel_id)
+        if found is None:  # not a bounty's channel: the asker's only bounty, or a clear question
+            bounty = await self.bounties.find(bounty_id, channel_id, actor)
+            found = await updates.opening(self.ctx.conn, bounty_id=bounty.id)
+            assert found is not None
+        require_member(actor, found.members, found.bounty_id)
+        self._allowed(actor, found.bounty_id, found.state, found.members)
+        return found
 
     @staticmethod
-    def _allowed(actor: Actor, bounty: Bounty, members: list[Member]) -> None:
+    def _allowed(actor: Actor, bounty_id: int, state: State, members: list[Member]) -> None:
         require_developer(actor, members, "post the weekly update")
-        if bounty.state not in UPDATABLE:
+        if state not in UPDATABLE:
             raise RuleViolation(
-                f"Bounty #{bounty.id} is `{bounty.state.label}`; weekly updates run during development and testing."
+                f"Bounty #{bounty_id} is `{state.label}`; weekly updates run during development and testing."
             )
 
     async def post(
         self, actor: Actor, bounty_id: int, done: str, next_: str, blockers: str, percent: str
     ) -> tuple[Bounty, WeeklyUpdate]:
         bounty, members = await self.bounties.visible(actor, bounty_id, None)
-        self._allowed(actor, bounty, members)
+        self._allowed(actor, bounty.id, bounty.state, members)
         problems, update = validate(done, next_, blockers, percent)
         if update is None:
             raise InvalidInput(problems)

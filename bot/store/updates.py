@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import aiosqlite
 
+from bot.domain.lifecycle import State
+from bot.domain.models import Member, MemberRole
 from bot.domain.updates import WeeklyUpdate
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What opening the weekly update form needs: who may post, in which state, and last week's percent."""
+
+    bounty_id: int
+    exchange: str
+    state: State
+    members: list[Member]
+    last_percent: int | None
+
+
+async def opening(
+    conn: aiosqlite.Connection, *, bounty_id: int | None = None, channel_id: int | None = None
+) -> Opening | None:
+    """One query, not three: the form is opened by many people at once and each waits on this read."""
+    where, key = ("b.id = ?", bounty_id) if bounty_id is not None else ("b.channel_id = ?", channel_id)
+    sql = (
+        "SELECT b.id, b.exchange, b.state,"
+        " (SELECT json_group_array(json_array(m.user_id, m.role, m.added_by, m.added_at))"
+        "  FROM bounty_members m WHERE m.bounty_id = b.id),"
+        " (SELECT w.percent FROM weekly_updates w WHERE w.bounty_id = b.id"
+        "  ORDER BY w.posted_at DESC, w.id DESC LIMIT 1)"
+        " FROM bounties b WHERE " + where  # `where` is one of two fixed strings, never user text
+    )
+    async with conn.execute(sql, (key,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    members = [Member(int(row[0]), int(u), MemberRole(r), int(by), int(at)) for u, r, by, at in json.loads(row[3])]
+    return Opening(int(row[0]), str(row[1]), State(row[2]), members, None if row[4] is None else int(row[4]))
 
 
 async def add(conn: aiosqlite.Connection, bounty_id: int, author_id: int, update: WeeklyUpdate, now: int) -> int:

@@ -59,9 +59,11 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     async def status(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
+        # Acknowledged first: the status is the most asked-for read, often by many people at once.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.bounties.status(actor_for(interaction), bounty, interaction.channel_id)
         embed = status_embed(found, dict(self.bot.config.phase_target_days))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @app_commands.command(
         name="list", description="Every bounty, optionally in one state (staff)", extras={"access": Access.STAFF}
