@@ -361,7 +361,11 @@ async def test_a_long_exchange_name_never_cuts_a_payment_link(
     name = "The Very Long Named Decentralised Exchange & Derivative Platform"
     assert len(name) == 64  # the longest name the intake accepts
     channel = await ready_to_pay(pay_bot, people, exchange=name)
-    first = await people.exchange.run("pay instructions", channel=channel)
+    # The exchange and staff ask at the same moment: both get every link and QR code (drawn once for both).
+    first, beside = await asyncio.gather(
+        people.exchange.run("pay instructions", channel=channel), people.staff.run("pay instructions", channel=channel)
+    )
+    assert beside.reply.text == first.reply.text and len(beside.reply.attachments) == 6
     reference = await payments.reference(pay_bot.db.conn, 1)
     link = (
         f"solana:{RECEIVER_SOL}?amount=10000&spl-token={SOL_USDC}&reference={reference}"

@@ -39,17 +39,38 @@ def cached(link: str) -> bool:
     return link in _QR_CACHE
 
 
+_DRAWING: dict[str, asyncio.Future[bytes]] = {}
+
+
 async def qr_codes(links: list[str]) -> dict[str, bytes]:
-    """Each link's QR code: from the cache, or drawn off the event loop and cached."""
-    missing = [link for link in dict.fromkeys(links) if link not in _QR_CACHE]
+    """Each link's QR code: from the cache, or drawn once off the event loop and cached.
+
+    Single flight: fifty members asking for the same new link at once wait for one drawing, instead of
+    fifty threads drawing it and contending for the interpreter with the loop that acknowledges them.
+    """
+    missing = [link for link in dict.fromkeys(links) if link not in _QR_CACHE and link not in _DRAWING]
     if missing:
-        drawn = await asyncio.to_thread(lambda: [qr_png(link) for link in missing])
+        loop = asyncio.get_running_loop()
+        for link in missing:
+            _DRAWING[link] = loop.create_future()
+        try:
+            drawn = await asyncio.to_thread(lambda: [qr_png(link) for link in missing])
+        except BaseException as exc:
+            for link in missing:
+                waiting = _DRAWING.pop(link)
+                waiting.set_exception(exc)
+                waiting.exception()  # retrieved here: a drawing nobody else waited for is not "never retrieved"
+            raise
         for link, png in zip(missing, drawn, strict=True):
             _QR_CACHE[link] = png
+            _DRAWING.pop(link).set_result(png)
     out = {}
     for link in links:
-        _QR_CACHE.move_to_end(link)
-        out[link] = _QR_CACHE[link]
+        if link in _QR_CACHE:
+            _QR_CACHE.move_to_end(link)
+            out[link] = _QR_CACHE[link]
+        else:
+            out[link] = await asyncio.shield(_DRAWING[link])
     while len(_QR_CACHE) > QR_CACHE_SIZE:
         _QR_CACHE.popitem(last=False)
     return out
