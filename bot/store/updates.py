@@ -36,10 +36,11 @@ async def opening(
         "  ORDER BY w.posted_at DESC, w.id DESC LIMIT 1)"
         " FROM bounties b WHERE " + where  # `where` is one of two fixed strings, never user text
     )
-    async with conn.execute(sql, (key,)) as cur:
-        row = await cur.fetchone()
-    if row is None:
+    # One trip to the database thread (execute, fetch and close together), not three.
+    rows = list(await conn.execute_fetchall(sql, (key,)))
+    if not rows:
         return None
+    row = rows[0]
     members = [Member(int(row[0]), int(u), MemberRole(r), int(by), int(at)) for u, r, by, at in json.loads(row[3])]
     return Opening(int(row[0]), str(row[1]), State(row[2]), members, None if row[4] is None else int(row[4]))
 
