@@ -75,6 +75,9 @@ class UpdateModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         bot: BountyBot = interaction.client
         typed = self.answers()
+        # Acknowledge first: the post commits a transaction (state, audit, timers, outbox) that must not eat
+        # into Discord's 3-second deadline when many people submit at once.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             bounty, update = await bot.services.updates.post(
                 actor_for(interaction),
@@ -86,13 +89,13 @@ class UpdateModal(discord.ui.Modal):
             )
         except InvalidInput as exc:
             bounty_id, exchange = self.bounty_id, self.exchange
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"The update needs fixing:\n{exc.message}",
                 ephemeral=True,
                 view=RetryView(interaction.user.id, lambda again: UpdateModal(bounty_id, exchange, again, typed)),
             )
             return
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Update posted for bounty #{bounty.id} ({update.percent}% complete). The exchange sees it in the "
             "bounty channel, and it is mirrored on the public GitHub issue.",
             ephemeral=True,

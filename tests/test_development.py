@@ -343,6 +343,29 @@ async def test_a_bug_gets_its_own_issue_linked_from_the_bounty_and_an_sla_clock(
     assert "SLA breached" in status.reply.text
 
 
+async def test_many_long_bugs_fit_the_status_with_whole_links(
+    gh_bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    channel = await assigned(gh_bot, people, dev, clock)
+    for i in range(10):
+        done = await people.exchange.run(
+            "bug report",
+            channel=channel,
+            severity="major",
+            title=f"Order book stale after reconnect on every market, case {i:02d} " + "x" * 30,
+            description="After a reconnect the book stops updating for good.",
+        )
+        assert f"Bug #{i + 1}" in done.reply.text, done.reply.text
+    await settle(gh_bot, clock)
+    status = await people.exchange.run("bounty status", channel=channel)
+    field = next(f for f in status.reply.embeds[0]["fields"] if f["name"].startswith("Open bugs"))["value"]
+    assert len(field) <= 1024
+    lines = field.split("\n")
+    assert lines[-1].startswith("…and ") and "more" in lines[-1]
+    for line in lines[:-1]:  # every shown bug keeps its GitHub link whole
+        assert re.search(r"\[GitHub #\d+\]\(https?://[^)\s]+/issues/\d+\)$", line), line
+
+
 async def test_resolving_in_discord_closes_the_issue_and_reopening_restarts_the_clock(
     gh_bot: BountyBot,
     sandbox: DiscordSandbox,

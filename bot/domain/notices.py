@@ -63,19 +63,30 @@ def clip(text: str, limit: int) -> str:
 
 
 def clip_lines(text: str, limit: int) -> str:
-    """`text` within `limit` characters, cut only between lines, so no mention or link is ever cut in half."""
+    """`text` within `limit` characters, cut only between lines, so no mention or link is ever cut in half.
+
+    A first line that alone is too long is cut at its last space that fits: a link or mention has no space.
+    """
     if len(text) <= limit:
         return text
     lines = text.split("\n")
     kept: list[str] = []
     for i, line in enumerate(lines):
-        more = f"…and {len(lines) - i} more line(s)"
-        if len("\n".join([*kept, line, more])) > limit:
-            if not kept:
-                return clip(line, limit)
+        last = i == len(lines) - 1
+        more = "" if last else f"…and {len(lines) - i - 1} more line(s)"
+        if len("\n".join([*kept, line, *([more] if more else [])])) <= limit:
+            kept.append(line)
+            continue
+        if kept:
             return "\n".join([*kept, f"…and {len(lines) - i} more line(s)"])
-        kept.append(line)
+        return _cut_at_space(line, limit)
     return "\n".join(kept)
+
+
+def _cut_at_space(text: str, limit: int) -> str:
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > 0 else head).rstrip() + "…"
 
 
 def summarise(items: list[str], limit: int, *, separator: str = ", ") -> str:
@@ -85,6 +96,8 @@ def summarise(items: list[str], limit: int, *, separator: str = ", ") -> str:
         rest = len(items) - i - 1
         tail = f" and {rest} more" if rest else ""
         if len(separator.join([*shown, item])) + len(tail) > limit:
+            if not shown:
+                return f"{len(items)} in all, too long to list here"
             return separator.join(shown) + f" and {len(items) - i} more"
         shown.append(item)
     return separator.join(shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain import notices
 from bot.domain.access import Actor, membership, require_developer, require_member
-from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.lifecycle import State
 from bot.domain.models import Bounty, Member, MemberRole
 from bot.domain.updates import WeeklyUpdate, github_comment, validate
@@ -29,7 +29,8 @@ class UpdateService:
         if found is None:  # not a bounty's channel: the asker's only bounty, or a clear question
             bounty = await self.bounties.find(bounty_id, channel_id, actor)
             found = await updates.opening(self.ctx.conn, bounty_id=bounty.id)
-            assert found is not None
+            if found is None:  # deleted between the two reads: say so rather than crash
+                raise NotFound(f"There is no bounty #{bounty.id}.")
         require_member(actor, found.members, found.bounty_id)
         self._allowed(actor, found.bounty_id, found.state, found.members)
         return found

@@ -32,7 +32,8 @@ _COLUMNS = "id, guild_id, requester_id, form, state, state_since, fee_usd, creat
 # index only for a query whose WHERE repeats the index's own terms, literals and all. With the states bound
 # as parameters it scanned every bounty instead (5 ms at 10,000, twice per intake, holding the one connection).
 _OPEN = "state NOT IN ('ended', 'cancelled', 'refunded')"
-assert {s.value for s in CLOSED} == {"ended", "cancelled", "refunded"}, "CLOSED changed: update _OPEN and the index"
+if {s.value for s in CLOSED} != {"ended", "cancelled", "refunded"}:  # checked at import, even under -O
+    raise RuntimeError("lifecycle.CLOSED changed: update _OPEN here and the index in the migrations")
 
 
 def _form_to_json(form: IntakeForm) -> str:
@@ -92,9 +93,7 @@ async def by_channel(conn: aiosqlite.Connection, channel_id: int) -> Bounty | No
 
 
 async def open_by_exchange_key(conn: aiosqlite.Connection, key: str) -> Bounty | None:
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM bounties WHERE exchange_key = ? AND {_OPEN}", (key,)
-    ) as cur:
+    async with conn.execute(f"SELECT {_COLUMNS} FROM bounties WHERE exchange_key = ? AND {_OPEN}", (key,)) as cur:
         row = await cur.fetchone()
     return _row_to_bounty(row) if row else None
 

@@ -39,7 +39,7 @@ def _development(status: BountyStatus) -> tuple[str, str]:
         lines = [notices.bug_line(bug, status.now) for bug in snap.open_bugs[:8]]
         if len(snap.open_bugs) > 8:
             lines.append(f"…and {len(snap.open_bugs) - 8} more: `/bug list`")
-        bugs = notices.clip("\n".join(lines), 1024)
+        bugs = notices.clip_lines("\n".join(lines), 1024)
     else:
         bugs = "None."
     return checklist, bugs
