@@ -23,13 +23,18 @@ from bot.app import BountyBot
 from bot.clock import ManualClock
 from bot.domain.notices import Field, Notice
 from bot.integrations.discord import DiscordRejected
+from bot.sandbox.discord import rules
 from bot.sandbox.discord.server import DiscordSandbox, Interaction
 from bot.sandbox.discord.state import (
     ADMINISTRATOR,
     EMBED_LINKS,
     MANAGE_EVENTS,
+    MANAGE_ROLES,
+    MENTION_EVERYONE,
     README_BOT_PERMISSIONS,
+    VIEW_CHANNEL,
     GuildLayout,
+    SandboxState,
 )
 from bot.sandbox.discord.users import SandboxUser, add_user
 from bot.sandbox.harness import running_bot, sandbox_config
@@ -246,6 +251,118 @@ async def test_dms_to_a_member_who_closed_them_are_refused(
     await bot.adapter.dm(people.exchange.id, Notice(title="Vote opened"))
     assert people.exchange.dms()[0].embeds[0]["title"] == "Vote opened"
     assert sandbox.violations == []  # a closed inbox is the member's choice, not the bot's mistake
+
+
+async def test_a_role_is_pinged_only_if_mentionable_or_the_bot_may_mention_everyone(
+    bot: BountyBot, sandbox: DiscordSandbox
+) -> None:
+    state = sandbox.state
+    general = state.channel_named("general")
+    quiet = state.role_named("hummingbot-foundation")  # the sandbox's roles are not mentionable
+    loud = state.role_named("governance-alerts")
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=int(general["id"]))
+    everything = {"parse": ["users", "roles", "everyone"]}
+
+    async def send(allowed: dict[str, Any] = everything) -> dict[str, Any]:
+        content = f"<@&{quiet['id']}> <@&{loud['id']}> <@&{quiet['id']}> <@&123> @everyone"
+        sent: dict[str, Any] = await bot.http.request(route, json={"content": content, "allowed_mentions": allowed})
+        return sent
+
+    plain = await send()  # the README gives the bot no Mention Everyone
+    assert (plain["mention_roles"], plain["mention_everyone"]) == ([], False)
+    loud["mentionable"] = True  # "Allow anyone to @mention this role"
+    opened = await send()
+    assert (opened["mention_roles"], opened["mention_everyone"]) == ([loud["id"]], False)
+    # Mention @everyone, @here and All Roles, granted to the bot's role in #general only.
+    general["permission_overwrites"].append(
+        {"id": state.bot_role()["id"], "type": 0, "allow": str(MENTION_EVERYONE), "deny": "0"}
+    )
+    entitled = await send()
+    assert entitled["mention_roles"] == [quiet["id"], loud["id"]]  # each once; an unknown role pings nobody
+    assert entitled["mention_everyone"] is True
+    # allowed_mentions still has the last word.
+    muted = await send({"parse": [], "roles": [loud["id"]]})
+    assert (muted["mention_roles"], muted["mention_everyone"]) == ([loud["id"]], False)
+    elsewhere = discord.http.Route(
+        "POST", "/channels/{channel_id}/messages", channel_id=int(state.channel_named("developer")["id"])
+    )
+    outside: dict[str, Any] = await bot.http.request(
+        elsewhere, json={"content": f"<@&{quiet['id']}> @here", "allowed_mentions": everything}
+    )
+    assert (outside["mention_roles"], outside["mention_everyone"]) == ([], False)
+
+
+def _admin_state() -> SandboxState:
+    return SandboxState.build(GuildLayout(bot_permissions=README_BOT_PERMISSIONS | ADMINISTRATOR))
+
+
+def _manage_roles_overwrite_state() -> tuple[SandboxState, str]:
+    """A bot that is no administrator but holds a Manage Roles overwrite of its own in #general."""
+    state = SandboxState.build(GuildLayout())
+    general = state.channel_named("general")
+    general["permission_overwrites"].append({"id": state.bot_id, "type": 1, "allow": str(MANAGE_ROLES), "deny": "0"})
+    return state, general["id"]
+
+
+@pytest.mark.parametrize("who", ["administrator", "manage roles overwrite", "plain"])
+def test_every_overwrite_is_validated_whoever_asks(who: str) -> None:
+    """Administrators and holders of a Manage Roles overwrite skip the permission checks, not the shape ones."""
+    if who == "administrator":
+        state, channel_id = _admin_state(), None
+    elif who == "manage roles overwrite":
+        state, channel_id = _manage_roles_overwrite_state()
+    else:
+        state, channel_id = SandboxState.build(GuildLayout()), None
+    role = state.role_named("governance-alerts")["id"]
+
+    def check(*overwrites: dict[str, Any], **where: str | None) -> None:
+        rules.check_overwrites(state, list(overwrites), channel_id=channel_id, parent_id=None, **where)
+
+    good = {"id": role, "type": 0, "allow": str(VIEW_CHANNEL), "deny": "0"}
+    stranger = {"id": "123456789012345678", "type": 1, "allow": str(VIEW_CHANNEL)}
+    check(good, stranger)  # any user id will do for a member overwrite (discord-api-docs#2856)
+    refusals: list[tuple[dict[str, Any], int, int, str]] = [
+        ({**good, "type": 2}, 400, 50035, "permission_overwrites.1.type"),
+        ({k: v for k, v in good.items() if k != "type"}, 400, 50035, "permission_overwrites.1.type"),
+        ({**good, "id": "not-a-snowflake"}, 400, 50035, "permission_overwrites.1.id"),
+        ({**good, "allow": "lots"}, 400, 50035, "permission_overwrites.1.allow"),
+        ({**good, "id": "123456789012345678"}, 404, 10011, "Unknown Role"),
+    ]
+    for bad, status, code, message in refusals:
+        with pytest.raises(rules.DiscordError) as refused:
+            check(good, bad)
+        assert (refused.value.status, refused.value.code) == (status, code)
+        assert message in refused.value.message
+    # Edit Channel Permissions: the body is the overwrite itself.
+    with pytest.raises(rules.DiscordError, match=r"\(type:"):
+        check({**good, "type": 9}, where=None)
+
+
+async def test_only_renames_and_topic_changes_meet_the_two_per_ten_minutes_limit(sandbox: DiscordSandbox) -> None:
+    state = sandbox.state
+    channel = state.channel_named("general")
+    role = state.role_named("governance-alerts")["id"]
+    url = f"{sandbox.api_base_url}/channels/{channel['id']}"
+    headers = {"Authorization": f"Bot {sandbox.token}"}
+
+    async def patch(session: aiohttp.ClientSession, body: dict[str, Any]) -> aiohttp.ClientResponse:
+        async with session.patch(url, json=body, headers=headers) as response:
+            await response.read()
+            return response
+
+    overwrites = {"permission_overwrites": [{"id": role, "type": 0, "allow": str(VIEW_CHANNEL), "deny": "0"}]}
+    async with aiohttp.ClientSession() as session:
+        for _ in range(4):  # more edits of the overwrites than the rename limit allows: all answered
+            assert (await patch(session, overwrites)).status == 200
+        assert (await patch(session, {"topic": "one"})).status == 200
+        assert (await patch(session, {"name": "two", "position": 1})).status == 200
+        third = await patch(session, {"topic": "three"})
+        assert third.status == 429
+        # A sub-limit: the route's own bucket still has room, only retry_after says how long to wait.
+        assert int(third.headers["X-RateLimit-Remaining"]) > 0
+        assert (await patch(session, {"parent_id": None, **overwrites})).status == 200
+    assert channel["topic"] == "one" and channel["name"] == "two"
+    assert [m for m, _, _ in sandbox.rate_limits.refused] == ["PATCH"]
 
 
 # --- rate limits at their real size ---------------------------------------------------------------------------

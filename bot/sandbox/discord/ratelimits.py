@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 GLOBAL_PER_SECOND = 50
@@ -31,12 +31,21 @@ ROUTE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
     ("POST", "/channels/{cid}/messages"): (5, 5.0),
     ("PUT", "/channels/{cid}/permissions/{oid}"): (10, 10.0),
     ("DELETE", "/channels/{cid}/permissions/{oid}"): (10, 10.0),
-    ("PATCH", "/channels/{cid}"): (2, 600.0),  # channel name/topic edits: Discord's well-known 2 per 10 min
+    ("PATCH", "/channels/{cid}"): (10, 15.0),  # any channel edit (discord/discord-api-docs#2208)
     ("POST", "/guilds/{guild}/channels"): (10, 10.0),
     ("POST", "/guilds/{guild}/scheduled-events"): (10, 10.0),
     ("POST", "/users/@me/channels"): (5, 5.0),
 }
 DEFAULT = (50, 1.0)
+# Limits that apply on top of the route's own bucket when the body carries one of the named fields.
+# Renaming a channel or changing its topic: 2 per 10 minutes per channel, Discord's well-known extra limit
+# (announced in the Discord Developers server, May 2020; python-discord/bot#966, discord.py#9073). Any other
+# channel edit (permission overwrites, parent, position) meets only the route's ordinary bucket, while a
+# name/topic edit drains both (discord/discord-api-docs#2208). The limit is counted whenever the body names
+# `name` or `topic`, even unchanged: Discord does not document otherwise, and a stand-in errs strict.
+FIELD_LIMITS: dict[tuple[str, str], tuple[frozenset[str], tuple[int, float]]] = {
+    ("PATCH", "/channels/{cid}"): (frozenset({"name", "topic"}), (2, 600.0)),
+}
 MAJOR_PARAMETERS = ("cid", "guild", "token")
 
 
@@ -89,9 +98,19 @@ class RateLimits:
         return storm
 
     def take(
-        self, method: str, template: str, params: dict[str, str], path: str, *, interaction: bool
+        self,
+        method: str,
+        template: str,
+        params: dict[str, str],
+        path: str,
+        *,
+        interaction: bool,
+        fields: Collection[str] = (),
     ) -> dict[str, str]:
-        """Count one request; return the headers to send, or raise :class:`Limited`."""
+        """Count one request; return the headers to send, or raise :class:`Limited`.
+
+        `fields` are the top-level keys of the JSON body: some routes have a stricter bucket for some
+        fields (:data:`FIELD_LIMITS`)."""
         now = self.clock()
         for storm in self.storms:
             if storm.remaining > 0 and storm.pattern.search(path):
@@ -107,22 +126,38 @@ class RateLimits:
                 wait = self.scale - (now - self._global[0])
                 self.refused.append((method, path, wait))
                 raise Limited(wait, True, self._limited_headers(wait, True))
-        limit, window = ROUTE_LIMITS.get((method, template), DEFAULT)
         major = next((params[p] for p in MAJOR_PARAMETERS if p in params), "")
-        bucket = self._buckets.setdefault(
-            (method, template, major), _Bucket(limit, window * self.scale, _bucket_hash(method, template))
-        )
-        bucket.prune(now)
-        if len(bucket.hits) >= bucket.limit:
+        route = self._bucket(method, template, major, ROUTE_LIMITS.get((method, template), DEFAULT))
+        buckets = [route]
+        special = FIELD_LIMITS.get((method, template))
+        if special is not None and special[0] & set(fields):
+            names = "+".join(sorted(special[0]))
+            buckets.append(self._bucket(method, f"{template} [{names}]", major, special[1]))
+        for bucket in buckets:
+            bucket.prune(now)
+        # A request is counted in every bucket it belongs to, or in none: the fullest one refuses it.
+        full = [b for b in buckets if len(b.hits) >= b.limit]
+        if full:
+            bucket = max(full, key=lambda b: b.window - (now - b.hits[0]))
             wait = bucket.window - (now - bucket.hits[0])
             self.refused.append((method, path, wait))
             headers = self._limited_headers(wait, False)
-            headers.update(self._bucket_headers(bucket, now))
+            # The headers always describe the route's bucket: a field limit is a sub-limit Discord does not
+            # announce, so its 429 may come with requests "remaining" and only `retry_after` tells the wait
+            # (discord/discord-api-docs#2190, as discord.py's http.py quotes it).
+            headers.update(self._bucket_headers(route, now))
             raise Limited(wait, False, headers)
-        bucket.hits.append(now)
+        for bucket in buckets:
+            bucket.hits.append(now)
         if not interaction:
             self._global.append(now)
-        return self._bucket_headers(bucket, now)
+        return self._bucket_headers(route, now)
+
+    def _bucket(self, method: str, template: str, major: str, size: tuple[int, float]) -> _Bucket:
+        limit, window = size
+        return self._buckets.setdefault(
+            (method, template, major), _Bucket(limit, window * self.scale, _bucket_hash(method, template))
+        )
 
     def _bucket_headers(self, bucket: _Bucket, now: float) -> dict[str, str]:
         reset_after = bucket.window - (now - bucket.hits[0]) if bucket.hits else bucket.window

@@ -72,16 +72,29 @@ def require(state: SandboxState, need: int, channel_id: str | None = None) -> No
 
 
 def check_overwrites(
-    state: SandboxState, overwrites: list[dict[str, Any]], *, channel_id: str | None, parent_id: str | None
+    state: SandboxState,
+    overwrites: list[dict[str, Any]],
+    *,
+    channel_id: str | None,
+    parent_id: str | None,
+    where: str | None = "permission_overwrites",
 ) -> None:
     """The overwrites the bot asks for on a channel (new: `channel_id` None) are ones Discord lets it set.
 
-    Discord (resources/channel, Create Guild Channel / Edit Channel Permissions): "only permissions your bot
-    has in the guild or parent channel (if applicable) can be allowed/denied (unless your bot has a
-    MANAGE_ROLES overwrite in the channel)", and, since 2021-01-22, "setting MANAGE_ROLES permission in
-    channel overwrites is only possible for guild administrators or users with MANAGE_ROLES as a permission
-    overwrite in the channel".
+    Every overwrite is first checked for what Discord checks of anyone, administrators included: a
+    snowflake id, a type of 0 (role) or 1 (member), numeric allow/deny, and, for a role, a role of this
+    guild. A member overwrite may name any user: Discord accepts overwrites "with any user id, regardless
+    of presence in the guild" (discord/discord-api-docs#2856, answered by Discord staff). `where` is the
+    body field holding the list (None: the body is the one overwrite, as for Edit Channel Permissions).
+
+    Then the bot's own rights (resources/channel, Create Guild Channel / Edit Channel Permissions): "only
+    permissions your bot has in the guild or parent channel (if applicable) can be allowed/denied (unless
+    your bot has a MANAGE_ROLES overwrite in the channel)", and, since 2021-01-22, "setting MANAGE_ROLES
+    permission in channel overwrites is only possible for guild administrators or users with MANAGE_ROLES
+    as a permission overwrite in the channel".
     """
+    for i, overwrite in enumerate(overwrites):
+        _check_overwrite_shape(state, overwrite, f"{where}.{i}." if where else "")
     bot = state.bot_id
     if state.is_admin(bot):
         return
@@ -100,11 +113,24 @@ def check_overwrites(
             )
         if bits & ~have:
             raise missing_permissions(state, bits & ~have, parent_id)
-        if int(overwrite.get("type", -1)) not in (0, 1):
-            raise form_error("permission_overwrites", "Overwrite type must be 0 (role) or 1 (member).")
-        target = str(overwrite["id"])
-        if int(overwrite["type"]) == 0 and target not in state.roles:
-            raise DiscordError(404, 10011, "Unknown Role")
+
+
+def _check_overwrite_shape(state: SandboxState, overwrite: dict[str, Any], prefix: str) -> None:
+    """One overwrite as Discord validates it before looking at who asks: id, type, allow/deny, target."""
+    target = overwrite.get("id")
+    if target is None:
+        raise form_error(f"{prefix}id", "This field is required", "BASE_TYPE_REQUIRED")
+    if not str(target).isdigit():
+        raise form_error(f"{prefix}id", f'Value "{target}" is not snowflake.', "NUMBER_TYPE_COERCE")
+    for key in ("allow", "deny"):
+        value = overwrite.get(key)
+        if value is not None and not str(value).isdigit():
+            raise form_error(f"{prefix}{key}", f'Value "{value}" is not int.', "NUMBER_TYPE_COERCE")
+    kind = overwrite.get("type")
+    if str(kind) not in ("0", "1"):
+        raise form_error(f"{prefix}type", "Overwrite type must be 0 (role) or 1 (member).", "BASE_TYPE_CHOICES")
+    if str(kind) == "0" and str(target) not in state.roles:
+        raise DiscordError(404, 10011, "Unknown Role")
 
 
 def _has_manage_roles_overwrite(state: SandboxState, channel_id: str) -> bool:

@@ -32,6 +32,7 @@ from bot.sandbox.discord.state import (
     MANAGE_CHANNELS,
     MANAGE_EVENTS,
     MANAGE_ROLES,
+    MENTION_EVERYONE,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     TEXT,
@@ -464,7 +465,12 @@ class DiscordSandbox:
             params = match.groupdict()
             try:
                 limit_headers = self.rate_limits.take(
-                    method, template, params, path, interaction=path.startswith(("/interactions/", "/webhooks/"))
+                    method,
+                    template,
+                    params,
+                    path,
+                    interaction=path.startswith(("/interactions/", "/webhooks/")),
+                    fields=json_body.keys() if isinstance(json_body, dict) else (),
                 )
             except Limited as limited:
                 body_429 = {"message": "You are being rate limited.", "retry_after": round(limited.retry_after, 3)}
@@ -583,7 +589,7 @@ class DiscordSandbox:
         s = self.state
         content = body.get("content") or ""
         allowed = body.get("allowed_mentions")
-        mentions = self._resolve_mentions(content, allowed)
+        mentions = self._resolve_mentions(content, allowed, channel_id)
         attachments = []
         for i, f in enumerate(body.get("_files", [])):
             attachments.append(
@@ -621,17 +627,39 @@ class DiscordSandbox:
             message["webhook_id"] = s.application["id"]
         return message
 
-    def _resolve_mentions(self, content: str, allowed: dict[str, Any] | None) -> dict[str, Any]:
-        """Who a message actually pings, following Discord's allowed_mentions rules."""
+    def _resolve_mentions(self, content: str, allowed: dict[str, Any] | None, channel_id: str) -> dict[str, Any]:
+        """Who a message from the bot actually pings: Discord's allowed_mentions rules, then the bot's rights.
+
+        allowed_mentions "will always validate against message content to avoid phantom pings ... and check
+        against user/bot permissions" (resources/message#allowed-mentions-object). @everyone and @here need
+        MENTION_EVERYONE in the channel ("Allows for using the @everyone tag to notify all users in a
+        channel, and the @here tag to notify all online users in a channel", topics/permissions); a role
+        pings only if it is mentionable ("Allow anyone to @mention this role") or the sender holds that same
+        permission, which the client calls "Mention @everyone, @here, and All Roles". Interaction responses
+        and follow-ups are judged by the bot's permissions too (discord/discord-api-docs#5501). A mention of
+        something that does not exist, or of a role outside a guild (a DM), pings nobody.
+        """
+        s = self.state
         parse = set(allowed.get("parse", [])) if allowed is not None else {"users", "roles", "everyone"}
         allowed_users = {str(u) for u in allowed.get("users", [])} if allowed is not None else set()
         allowed_roles = {str(r) for r in allowed.get("roles", [])} if allowed is not None else set()
-        users = []
-        for uid in _MENTION_RE.findall(content):
-            if uid in self.state.users and ("users" in parse or uid in allowed_users):
-                users.append(self.state.users[uid])
-        roles = [r for r in _ROLE_MENTION_RE.findall(content) if "roles" in parse or r in allowed_roles]
-        everyone = "everyone" in parse and ("@everyone" in content or "@here" in content)
+        users = [
+            s.users[uid]
+            for uid in dict.fromkeys(_MENTION_RE.findall(content))
+            if uid in s.users and ("users" in parse or uid in allowed_users)
+        ]
+        channel = s.channels.get(channel_id)
+        in_guild = channel is not None and channel["type"] != DM
+        mention_all = in_guild and bool(s.permissions_in(s.bot_id, channel_id) & MENTION_EVERYONE)
+        roles = [
+            rid
+            for rid in dict.fromkeys(_ROLE_MENTION_RE.findall(content))
+            if in_guild
+            and rid in s.roles
+            and ("roles" in parse or rid in allowed_roles)
+            and (s.roles[rid].get("mentionable") or mention_all)
+        ]
+        everyone = mention_all and "everyone" in parse and ("@everyone" in content or "@here" in content)
         return {"users": users, "roles": roles, "everyone": everyone}
 
     def public(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -1005,7 +1033,7 @@ class DiscordSandbox:
             channel = self._channel(p["cid"])
             rules.require(s, MANAGE_ROLES, p["cid"])
             rules.check_overwrites(
-                s, [{**body, "id": p["oid"]}], channel_id=p["cid"], parent_id=channel.get("parent_id")
+                s, [{**body, "id": p["oid"]}], channel_id=p["cid"], parent_id=channel.get("parent_id"), where=None
             )
             rest = [o for o in channel["permission_overwrites"] if o["id"] != p["oid"]]
             rest.append(
@@ -1040,6 +1068,11 @@ class DiscordSandbox:
                     raise DiscordError(403, 50007, "Cannot send messages to this user")
             else:
                 need = VIEW_CHANNEL | SEND_MESSAGES
+                # Deliberately stricter than Discord. Without Embed Links, real Discord sends the message and
+                # silently drops its embeds (Spoffy/EcoDiscordPlugin#47: "the embed would simply not be
+                # shown"; an embed-only message may be refused 403 instead, discord/discord-api-docs#2601).
+                # A test would not notice a notice posted without its embed, so the sandbox refuses the whole
+                # message as a bot fault (403, 50013): the missing permission is loud, never a quiet loss.
                 need |= EMBED_LINKS if body.get("embeds") else 0
                 need |= ATTACH_FILES if files else 0
                 rules.require(s, need, p["cid"])
