@@ -1,22 +1,34 @@
-"""`/pay` end to end: Discord sandbox + anvil + Solana sandbox, and the ledger rules that keep money right."""
+"""`/pay` end to end: Discord sandbox + anvil + Solana sandbox, the ledger rules that keep money right, and the
+instructions' QR codes and message sizes."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
+from eth_utils import to_checksum_address
 
 from bot.app import BountyBot
+from bot.clock import ManualClock
 from bot.domain.lifecycle import State
+from bot.domain.models import Bounty, ExchangeType, IntakeForm, SubType
+from bot.domain.payments import Chain
+from bot.sandbox.discord import rules
 from bot.sandbox.discord.server import DiscordSandbox
+from bot.sandbox.discord.users import Outcome, Reply
 from bot.sandbox.evm import LocalChain
+from bot.sandbox.harness import running_bot, sandbox_config
 from bot.sandbox.solana_rpc import SolanaSandbox, new_key
+from bot.services.payments import Instructions, PayOption, eip681_link, solana_pay_link
 from bot.store import bounties, payments
 from bot.store import outbox as outbox_store
-from tests.conftest import People
+from cogs.pay._render import QrCodes, instructions_messages, qr_png
+from tests.conftest import START, People
 from tests.intake_helpers import start_bounty
 
 RECEIVER_ETH = "0x60D581aEa0644e74df60c7555e5166d32665d6b6"
@@ -335,8 +347,6 @@ async def test_a_slow_rpc_gets_a_deferred_follow_up(
     slow_rpc: str,
     solana_rpc: SolanaSandbox,
 ) -> None:
-    from bot.sandbox.harness import running_bot, sandbox_config
-
     config = sandbox_config(
         sandbox,
         tmp_path / "slow.db",
@@ -355,17 +365,68 @@ async def test_a_slow_rpc_gets_a_deferred_follow_up(
         assert "Bounty #1 is now funded" in outcome.reply.text
 
 
+# --- the instructions' size, and their QR codes -------------------------------------------------------------
+
+
+def embed_chars(message: dict[str, Any]) -> int:
+    """What Discord counts against a message's 6,000: titles, descriptions, fields, footers and authors."""
+    total = 0
+    for e in message.get("embeds") or []:
+        total += len(e.get("title") or "") + len(e.get("description") or "")
+        total += sum(len(f["name"]) + len(f["value"]) for f in e.get("fields") or [])
+        total += len((e.get("footer") or {}).get("text") or "") + len((e.get("author") or {}).get("name") or "")
+    return total
+
+
+def shown_links(embeds: list[dict[str, Any]]) -> list[str]:
+    """Each payment link as shown: a field's value, or the description of an embed of its own."""
+    in_fields = [f["value"] for e in embeds for f in e.get("fields", []) if "(QR code: " in f["name"]]
+    return in_fields + [e["description"] for e in embeds if "(QR code: " in e.get("title", "")]
+
+
+def qr_names(embeds: list[dict[str, Any]]) -> list[str]:
+    """The QR code each shown link names (its label ends "(QR code: name.png)")."""
+    labels = [f["name"] for e in embeds for f in e.get("fields", [])] + [e.get("title", "") for e in embeds]
+    return [label.split("(QR code: ")[1].rstrip(")") for label in labels if "(QR code: " in label]
+
+
+async def all_replies(outcome: Outcome, attachments: int) -> list[Reply]:
+    """The answer's messages, once `attachments` QR codes have arrived across them."""
+    ix = outcome.interaction
+    async with asyncio.timeout(10):
+        while sum(len(r.attachments) for r in outcome.followups) < attachments:
+            ix.changed.clear()
+            await ix.changed.wait()
+    return outcome.followups  # the first replaced the "thinking…" reply; the rest followed it
+
+
+def counting(draws: list[str]) -> Callable[[str], bytes]:
+    """The real drawing, noting each link it draws."""
+
+    def draw(link: str) -> bytes:
+        draws.append(link)
+        return qr_png(link)
+
+    return draw
+
+
 async def test_a_long_exchange_name_never_cuts_a_payment_link(
     pay_bot: BountyBot, sandbox: DiscordSandbox, people: People
 ) -> None:
     name = "The Very Long Named Decentralised Exchange & Derivative Platform"
     assert len(name) == 64  # the longest name the intake accepts
     channel = await ready_to_pay(pay_bot, people, exchange=name)
-    # The exchange and staff ask at the same moment: both get every link and QR code (drawn once for both).
+    # The cog's QR codes, drawn by the real drawing counted (the class the bot loaded: discord.py imports
+    # each extension afresh per bot, so not necessarily this file's).
+    cog: Any = pay_bot.get_cog("PayCog")
+    draws: list[str] = []
+    cog.qr_codes = type(cog.qr_codes)(draw=counting(draws))
+    # The exchange and staff ask at the same moment: both get every link and QR code, drawn once for both.
     first, beside = await asyncio.gather(
         people.exchange.run("pay instructions", channel=channel), people.staff.run("pay instructions", channel=channel)
     )
     assert beside.reply.text == first.reply.text and len(beside.reply.attachments) == 6
+    assert len(draws) == 6
     reference = await payments.reference(pay_bot.db.conn, 1)
     link = (
         f"solana:{RECEIVER_SOL}?amount=10000&spl-token={SOL_USDC}&reference={reference}"
@@ -377,11 +438,184 @@ async def test_a_long_exchange_name_never_cuts_a_payment_link(
     assert whole.endswith("Platform")  # the whole link, not one cut at a field's 1,024 characters
     for embed in first.reply.embeds:
         assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
-    assert len(first.reply.attachments) == 6
-    # The QR codes were drawn once: the next member's instructions come at once, not after a deferral.
+    # With the configured tokens it all fits one message: six links, six QR codes, within 6,000 characters.
+    assert len(shown_links(first.reply.embeds)) == 6 and len(first.reply.attachments) == 6
+    assert embed_chars(first.reply.message) <= 6000
+    # Drawn once, then kept by the cog: the next member's instructions draw nothing.
     again = await people.exchange.run("pay instructions", channel=channel)
-    links = [f["value"] for e in first.reply.embeds for f in e.get("fields", []) if "QR code" in f["name"]]
-    # The module the running bot loaded (discord.py reloads extensions per bot, so not this file's import).
-    render = importlib.import_module("cogs.pay._render")
-    assert len(links) == 6 and all(render.cached(link) for link in links)  # drawn once, then kept
+    assert len(draws) == 6
     assert [a["filename"] for a in again.reply.attachments] == [a["filename"] for a in first.reply.attachments]
+
+
+async def test_instructions_too_big_for_one_message_come_in_several(
+    sandbox: DiscordSandbox,
+    tmp_path: Path,
+    clock: ManualClock,
+    people: People,
+    eth_chain: LocalChain,
+    bsc_chain: LocalChain,
+    solana_rpc: SolanaSandbox,
+) -> None:
+    # The largest answer: a 64-character name at its longest in a link (each & is %26 there), and eight
+    # tokens configured on every chain: 24 links and QR codes, more than one message can carry (10 files,
+    # 6,000 characters). The sandbox refuses any message past Discord's limits, so every one here is proof.
+    name = "Q" + "&" * 63
+    symbols = ["USDC", "USDT", "PYUSD", "FDUSD", "USDE", "DAI", "TUSD", "USDP"]
+    evm = [
+        {"symbol": s, "address": to_checksum_address(f"0x{i + 1:040x}"), "decimals": 18} for i, s in enumerate(symbols)
+    ]
+    sol = [{"symbol": s, "address": new_key(), "decimals": 6} for s in symbols]
+    config = sandbox_config(
+        sandbox,
+        tmp_path / "tokens.db",
+        chains={
+            "ethereum": {"rpc_urls": [eth_chain.url], "tokens": evm},
+            "bsc": {"rpc_urls": [bsc_chain.url], "tokens": evm},
+            "solana": {"rpc_urls": [solana_rpc.url], "tokens": sol},
+        },
+    )
+    async with running_bot(config, clock=clock) as bot:
+        channel = await ready_to_pay(bot, people, exchange=name)
+        shown = await people.exchange.run("pay instructions", channel=channel)
+        replies = await all_replies(shown, attachments=24)
+        bounty = await bounties.get(bot.db.conn, 1)
+        reference = await payments.reference(bot.db.conn, 1)
+    assert bounty is not None and reference is not None
+    assert len(replies) > 1 and replies[0].embeds[0]["title"] == f"Paying for bounty #1 · {name}"
+    for reply in replies:
+        assert reply.ephemeral
+        assert len(reply.embeds) <= 10 and len(reply.attachments) <= 10 and embed_chars(reply.message) <= 6000
+        # Each QR code travels with the link it holds.
+        assert sorted(a["filename"] for a in reply.attachments) == sorted(qr_names(reply.embeds))
+    expected = [eip681_link(t["address"], 1, RECEIVER_ETH, 10_000 * 10**18) for t in evm]
+    expected += [eip681_link(t["address"], 56, RECEIVER_BSC, 10_000 * 10**18) for t in evm]
+    expected += [solana_pay_link(RECEIVER_SOL, 10_000 * USDC, 6, t["address"], reference, bounty) for t in sol]
+    assert all(link.endswith("%20Q" + "%26" * 63) for link in expected[16:])
+    # Every link whole, each once, in the configured order.
+    assert [link for reply in replies for link in shown_links(reply.embeds)] == expected
+
+
+def instructions_with(links: dict[Chain, list[str]]) -> Instructions:
+    """Instructions for a bounty with the longest name, showing `links` per chain (a token for each link)."""
+    form = IntakeForm(
+        exchange="The Very Long Named Decentralised Exchange & Derivative Platform",
+        website="https://example.com",
+        exchange_type=ExchangeType.CLOB,
+        subtypes=(SubType.SPOT,),
+        contact="bd@example.com",
+        timeline="",
+        api_docs_rest="https://docs.example.com",
+        api_docs_ws="",
+        auth_method="HMAC",
+        rate_limits="10/s",
+        testnet_url="",
+        special_features="",
+    )
+    bounty = Bounty(1, 1, 1, form, State.AWAITING_PAYMENT, START, 10_000, START, 1)
+    receivers = {Chain.ETHEREUM: RECEIVER_ETH, Chain.BSC: RECEIVER_BSC, Chain.SOLANA: RECEIVER_SOL}
+    options = [
+        PayOption(chain, f"TOKEN{i}", SOL_USDC, 18, 10_000 * 10**18, receivers[chain], link)
+        for chain, chain_links in links.items()
+        for i, link in enumerate(chain_links)
+    ]
+    wallets = {"ethereum": RECEIVER_BSC, "bsc": RECEIVER_ETH}
+    return Instructions(bounty, 10_000 * 10**18, 0, options, "ref", "https://example.com/escrow", wallets)
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        # Links too long for a field (1,024), most an embed of their own: over 45,000 characters of links.
+        [1_000, 1_025, 2_000, 3_000, 4_000, 4_096],
+        # Thirty tokens on every chain: chain embeds continue in others; 90 QR codes, ten a message at most.
+        [450] * 30,
+    ],
+    ids=["long links", "many tokens"],
+)
+def test_instructions_split_into_messages_discord_accepts(lengths: list[int]) -> None:
+    links = {
+        chain: [
+            f"{chain.value}:{chain.value[0]}{i}?" + "x" * (n - len(f"{chain.value}:{chain.value[0]}{i}?"))
+            for i, n in enumerate(lengths)
+        ]
+        for chain in Chain
+    }
+    found = instructions_with(links)
+    messages = instructions_messages(found, {o.link: b"PNG" for o in found.options})  # the codes are not read
+    assert len(messages) > 1
+    shown: list[str] = []
+    for embeds, files in messages:
+        body = {"embeds": [e.to_dict() for e in embeds]}
+        rules.check_message(body, files=len(files))  # Discord's limits, as the sandbox enforces them
+        assert len(embeds) <= 10 and len(files) <= 10 and embed_chars(body) <= 6000
+        assert sorted(f.filename for f in files) == sorted(qr_names(body["embeds"]))
+        shown += shown_links(body["embeds"])
+    assert shown == [o.link for o in found.options]  # every link whole, once, in order
+    assert messages[0][0][0].title == f"Paying for bounty #1 · {found.bounty.exchange}"
+
+
+SIX = [f"ethereum:0x{i:040x}@1/transfer?address={RECEIVER_ETH}&uint256=10000000000" for i in range(6)]
+
+
+async def test_asking_for_the_same_new_links_at_once_draws_each_once() -> None:
+    draws: list[str] = []
+    codes = QrCodes(draw=counting(draws))
+    first, second = await asyncio.gather(codes.get(SIX), codes.get(SIX))
+    assert sorted(draws) == sorted(SIX)
+    assert first == second == {link: qr_png(link) for link in SIX}
+    assert await codes.get(SIX) == first and len(draws) == 6  # kept
+
+
+async def test_an_asker_cancelled_while_waiting_leaves_the_drawing_to_the_others() -> None:
+    drawing, go_on = threading.Event(), threading.Event()
+    draws: list[str] = []
+
+    def slow(link: str) -> bytes:
+        draws.append(link)
+        drawing.set()
+        go_on.wait(10)
+        return qr_png(link)
+
+    codes = QrCodes(draw=slow)
+    try:
+        first = asyncio.create_task(codes.get(SIX))
+        await asyncio.to_thread(drawing.wait, 10)
+        second = asyncio.create_task(codes.get(SIX))
+        await asyncio.sleep(0)  # the second asker now waits for the drawings the first started
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    finally:
+        go_on.set()
+    assert await second == {link: qr_png(link) for link in SIX}
+    assert sorted(draws) == sorted(SIX)  # nothing drawn twice, nothing abandoned
+
+
+async def test_a_failed_drawing_reaches_everyone_waiting_and_is_tried_again() -> None:
+    draws: list[str] = []
+
+    def failing_once(link: str) -> bytes:
+        draws.append(link)
+        if len(draws) == 1:
+            raise ValueError("out of ink")
+        return qr_png(link)
+
+    codes = QrCodes(draw=failing_once)
+    both = await asyncio.gather(codes.get(SIX[:1]), codes.get(SIX[:1]), return_exceptions=True)
+    assert [type(r) for r in both] == [ValueError, ValueError] and len(draws) == 1
+    assert await codes.get(SIX[:1]) == {SIX[0]: qr_png(SIX[0])} and len(draws) == 2
+
+
+async def test_a_code_evicted_while_its_asker_waits_is_still_given() -> None:
+    codes = QrCodes(size=2)
+    a, d, e = SIX[:3]
+    await codes.get([a])
+    # One asker draws d and e; another wants e (being drawn) and a (kept). Keeping d and e evicts a
+    # while the second still waits for e: it took a before waiting, so it gets both.
+    drew, both = await asyncio.gather(codes.get([d, e]), codes.get([e, a]))
+    assert both == {e: qr_png(e), a: qr_png(a)} and drew == {d: qr_png(d), e: qr_png(e)}
+    assert not codes.cached(a) and codes.cached(d) and codes.cached(e)
+    # Least recently used goes first: asking for d again keeps it over e.
+    await codes.get([d])
+    await codes.get([a])
+    assert codes.cached(d) and codes.cached(a) and not codes.cached(e)

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.domain.access import Access
 from bot.domain.payments import Chain
 from bot.tree import actor_for
-from cogs.pay._render import instructions_message, qr_codes, verdict_embed
+from cogs.pay._render import QrCodes, instructions_messages, verdict_embed
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -26,6 +26,7 @@ ANSWER_WITHIN = 2.0  # seconds before a slow RPC turns the reply into a deferred
 class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the bounty fee"):
     def __init__(self, bot: BountyBot) -> None:
         self.bot = bot
+        self.qr_codes = QrCodes()  # this cog's own: drawn once per link, kept while the cog is loaded
         super().__init__()
 
     @property
@@ -41,13 +42,16 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
     async def instructions(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
-        # Acknowledged first: the answer carries six QR codes (drawn off the loop the first time, cached
+        # Acknowledged first: the answer carries six QR codes (drawn off the loop the first time, kept
         # after) and its upload is the heaviest reply the bot sends; 50 members asking at once must all be
         # acknowledged within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.payments.instructions(actor_for(interaction), bounty, interaction.channel_id)
-        embeds, files = instructions_message(found, await qr_codes([o.link for o in found.options]))
-        await interaction.followup.send(embeds=embeds, files=files, ephemeral=True)
+        codes = await self.qr_codes.get([o.link for o in found.options])
+        # Usually one message; more only when the embeds would pass Discord's limits for one. The first
+        # follow-up replaces the "thinking…" reply, the rest follow it in order.
+        for embeds, files in instructions_messages(found, codes):
+            await interaction.followup.send(embeds=embeds, files=files, ephemeral=True)
 
     @app_commands.command(
         name="wallet", description="Register the wallet the fee will be paid from", extras={"access": Access.MEMBERS}

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import io
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import discord
 import segno
 
 from bot.domain.notices import COLORS, clip
 from bot.domain.payments import Chain, Reason, show, show_usd
-from bot.services.payments import Instructions, Recorded
+from bot.services.payments import Instructions, PayOption, Recorded
 
 _TONE = {
     Reason.PAID: "ok",
@@ -21,69 +23,123 @@ _TONE = {
     Reason.RPC_UNAVAILABLE: "warn",
 }
 
-
-# QR codes by link. A link only changes with the amount owed, so the same few are drawn again and again;
-# drawing one takes ~20 ms of CPU, which 50 members asking at once would stack on the event loop.
-_QR_CACHE: OrderedDict[str, bytes] = OrderedDict()
 QR_CACHE_SIZE = 512
 
 
 def qr_png(text: str) -> bytes:
-    """A QR code (PNG) of `text`. Pure CPU: call it in a worker thread."""
+    """A QR code (PNG) of `text`. Pure CPU (~20 ms): call it in a worker thread."""
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="png", scale=4, border=2)
     return out.getvalue()
 
 
-def cached(link: str) -> bool:
-    return link in _QR_CACHE
+class QrCodes:
+    """QR codes by link: each drawn once, off the event loop, and the last `size` used kept.
 
+    A link only changes with the amount owed, so the same few are asked for again and again; drawing one
+    takes ~20 ms of CPU, which 50 members asking at once would otherwise stack on the event loop.
 
-_DRAWING: dict[str, asyncio.Future[bytes]] = {}
-
-
-async def qr_codes(links: list[str]) -> dict[str, bytes]:
-    """Each link's QR code: from the cache, or drawn once off the event loop and cached.
-
-    Single flight: fifty members asking for the same new link at once wait for one drawing, instead of
-    fifty threads drawing it and contending for the interpreter with the loop that acknowledges them.
+    Single flight: a new link's drawing is a task of its own, and everyone asking for that link meanwhile
+    waits for that one task. A caller waits through `asyncio.shield`, so a caller that gives up (its
+    interaction cancelled) neither cancels the drawing nor hands its cancellation to the others waiting;
+    only a failure of the drawing itself reaches them, and the link is drawn afresh on the next ask.
+    Drawings run one at a time, in one worker thread, so a burst of new links never has several threads
+    contending with the event loop for the interpreter.
     """
-    missing = [link for link in dict.fromkeys(links) if link not in _QR_CACHE and link not in _DRAWING]
-    if missing:
-        loop = asyncio.get_running_loop()
-        for link in missing:
-            _DRAWING[link] = loop.create_future()
+
+    def __init__(self, draw: Callable[[str], bytes] = qr_png, size: int = QR_CACHE_SIZE) -> None:
+        self._draw = draw
+        self._size = size
+        self._kept: OrderedDict[str, bytes] = OrderedDict()
+        self._drawing: dict[str, asyncio.Task[bytes]] = {}
+        self._one_at_a_time = asyncio.Lock()
+
+    def cached(self, link: str) -> bool:
+        return link in self._kept
+
+    async def get(self, links: list[str]) -> dict[str, bytes]:
+        """Each link's QR code (PNG), by link."""
+        out: dict[str, bytes] = {}
+        waiting: dict[str, asyncio.Task[bytes]] = {}
+        # Everything already kept is taken now, before any await: an eviction meanwhile cannot lose it.
+        for link in dict.fromkeys(links):
+            png = self._kept.get(link)
+            if png is not None:
+                self._kept.move_to_end(link)
+                out[link] = png
+                continue
+            drawing = self._drawing.get(link)
+            if drawing is None:
+                drawing = self._drawing[link] = asyncio.create_task(self._drawn(link), name=f"qr-code {link[:40]}")
+                drawing.add_done_callback(_retrieved)
+            waiting[link] = drawing
+        for link, drawing in waiting.items():
+            out[link] = await asyncio.shield(drawing)
+        return out
+
+    async def _drawn(self, link: str) -> bytes:
         try:
-            drawn = await asyncio.to_thread(lambda: [qr_png(link) for link in missing])
-        except BaseException as exc:
-            for link in missing:
-                waiting = _DRAWING.pop(link)
-                waiting.set_exception(exc)
-                waiting.exception()  # retrieved here: a drawing nobody else waited for is not "never retrieved"
-            raise
-        for link, png in zip(missing, drawn, strict=True):
-            _QR_CACHE[link] = png
-            _DRAWING.pop(link).set_result(png)
-    out = {}
-    for link in links:
-        if link in _QR_CACHE:
-            _QR_CACHE.move_to_end(link)
-            out[link] = _QR_CACHE[link]
-        else:
-            out[link] = await asyncio.shield(_DRAWING[link])
-    while len(_QR_CACHE) > QR_CACHE_SIZE:
-        _QR_CACHE.popitem(last=False)
-    return out
+            async with self._one_at_a_time:
+                png = await asyncio.to_thread(self._draw, link)
+        finally:
+            del self._drawing[link]
+        # Kept in the same step as it leaves `_drawing`: a link is always in one or the other until drawn.
+        self._kept[link] = png
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return png
 
 
-def instructions_message(
-    found: Instructions, codes: dict[str, bytes]
-) -> tuple[list[discord.Embed], list[discord.File]]:
-    """The summary embed, one embed per chain, and a QR code per payment link.
+def _retrieved(drawing: asyncio.Task[bytes]) -> None:
+    """Mark a failed drawing's exception as seen: when every asker gave up, nobody else would."""
+    if not drawing.cancelled():
+        drawing.exception()
+
+
+# Discord refuses a message past any of these (the sandbox enforces them too: bot/sandbox/discord/rules.py).
+EMBED_TOTAL = 6000  # characters across all of a message's embeds: titles, descriptions, fields, footers
+EMBEDS_PER_MESSAGE = 10
+FILES_PER_MESSAGE = 10
+FIELDS_PER_EMBED = 25
+DESCRIPTION = 4096
+FIELD_VALUE = 1024
+
+FOOTER = (
+    "Each attached QR code holds the link of the same name; the bot confirms payments "
+    "by itself within a minute of finality, or run /pay submit."
+)
+# Every message ends with the footer, so the rest of it has this much room.
+_ROOM = EMBED_TOTAL - len(FOOTER)
+
+Message = tuple[list[discord.Embed], list[discord.File]]
+
+
+@dataclass
+class _Piece:
+    """One embed and the QR codes of the links it shows: they always travel in the same message."""
+
+    embed: discord.Embed
+    files: list[discord.File] = field(default_factory=list)
+
+
+def instructions_messages(found: Instructions, codes: dict[str, bytes]) -> list[Message]:
+    """The summary embed, one embed per chain and a QR code per payment link, in as many messages as needed.
 
     A payment link is never cut: each is its own field when it fits one (1,024 characters), else its own
-    embed's description (4,096). Every embed stays within Discord's limits whatever the exchange is called.
+    embed's description (4,096; links hold at most a 64-character exchange name, so they are far shorter).
+    Every embed stays within Discord's limits whatever the exchange is called, and the embeds go out in
+    order, a message taking as many as fit its 6,000 characters, 10 embeds and 10 attachments: usually
+    one message, more when long names and many configured tokens add up.
     """
+    pieces = [_Piece(_summary(found))]
+    for chain in Chain:
+        options = [o for o in found.options if o.chain is chain]
+        if options:
+            pieces += _chain_pieces(found, chain, options, codes)
+    return _pack(pieces)
+
+
+def _summary(found: Instructions) -> discord.Embed:
     b = found.bounty
     summary = discord.Embed(
         title=clip(f"Paying for bounty #{b.id} · {b.exchange}", 256),
@@ -99,40 +155,74 @@ def instructions_message(
         "send wire instructions, and processing takes 2–3 business days.",
         inline=False,
     )
-    chains: list[discord.Embed] = []
-    long_links: list[discord.Embed] = []
-    files = []
-    for chain in Chain:
-        options = [o for o in found.options if o.chain is chain]
-        if not options:
-            continue
-        lines = [f"Send to `{options[0].receiver}`"]
-        wallet = found.wallets.get(chain.value)
-        if chain is Chain.SOLANA:
-            lines.append("Solana Pay links carry this bounty's reference key, so no wallet needs registering.")
+    return summary
+
+
+def _chain_pieces(found: Instructions, chain: Chain, options: list[PayOption], codes: dict[str, bytes]) -> list[_Piece]:
+    """The chain's embed (continued in another when one would overflow), then any link too long for a field."""
+    head = [f"Send to `{options[0].receiver}`"]
+    wallet = found.wallets.get(chain.value)
+    if chain is Chain.SOLANA:
+        head.append("Solana Pay links carry this bounty's reference key, so no wallet needs registering.")
+    else:
+        head.append(f"Paying wallet: `{wallet}`" if wallet else "Register the paying wallet first: `/pay wallet`.")
+    shown: list[_Piece] = []
+    long_links: list[_Piece] = []
+    for option in options:
+        name = f"{chain.value}-{option.symbol.lower()}.png"
+        qr = discord.File(io.BytesIO(codes[option.link]), filename=name)
+        label = clip(f"{option.symbol} link (QR code: {name})", 256)
+        line = (
+            f"**{option.symbol}** `{option.token}`: **{show(option.amount, option.decimals)}** "
+            f"({option.amount} base units, {option.decimals} decimals)"
+        )
+        in_field = len(option.link) <= FIELD_VALUE
+        if not shown or not _room_for(shown[-1], line, label, option.link if in_field else None):
+            title = f"Option A · {chain.label}" + (" (continued)" if shown else "")
+            shown.append(_Piece(discord.Embed(title=title, description="\n".join(head), colour=COLORS["info"])))
+        piece = shown[-1]
+        piece.embed.description = f"{piece.embed.description}\n{line}"
+        if in_field:
+            piece.embed.add_field(name=label, value=option.link, inline=False)
+            piece.files.append(qr)
         else:
-            lines.append(f"Paying wallet: `{wallet}`" if wallet else "Register the paying wallet first: `/pay wallet`.")
-        for option in options:
-            lines.append(
-                f"**{option.symbol}** `{option.token}`: **{show(option.amount, option.decimals)}** "
-                f"({option.amount} base units, {option.decimals} decimals)"
-            )
-        embed = discord.Embed(title=f"Option A · {chain.label}", description="\n".join(lines), colour=COLORS["info"])
-        for option in options:
-            name = f"{chain.value}-{option.symbol.lower()}.png"
-            files.append(discord.File(io.BytesIO(codes[option.link]), filename=name))
-            label = f"{option.symbol} link (QR code: {name})"
-            if len(option.link) <= 1024:
-                embed.add_field(name=label, value=option.link, inline=False)
-            else:
-                long_links.append(discord.Embed(title=label, description=option.link, colour=COLORS["info"]))
-        chains.append(embed)
-    embeds = [summary, *chains, *long_links]
-    embeds[-1].set_footer(
-        text="Each attached QR code holds the link of the same name; the bot confirms payments "
-        "by itself within a minute of finality, or run /pay submit."
+            long_links.append(_Piece(discord.Embed(title=label, description=option.link, colour=COLORS["info"]), [qr]))
+    return shown + long_links
+
+
+def _room_for(piece: _Piece, line: str, label: str, link: str | None) -> bool:
+    """Whether `piece` can take one more option's line (and its link as a field, unless None) and still fit."""
+    embed = piece.embed
+    grows = 1 + len(line) + (0 if link is None else len(label) + len(link))
+    return (
+        len(embed) + grows <= _ROOM
+        and len(embed.description or "") + 1 + len(line) <= DESCRIPTION
+        and (link is None or (len(embed.fields) < FIELDS_PER_EMBED and len(piece.files) < FILES_PER_MESSAGE))
     )
-    return embeds, files
+
+
+def _pack(pieces: list[_Piece]) -> list[Message]:
+    """The pieces in order, each message taking as many as fit; each message's last embed carries the footer."""
+    messages: list[Message] = []
+    embeds: list[discord.Embed] = []
+    files: list[discord.File] = []
+    size = 0
+    for piece in pieces:
+        full = (
+            len(embeds) == EMBEDS_PER_MESSAGE
+            or len(files) + len(piece.files) > FILES_PER_MESSAGE
+            or size + len(piece.embed) > _ROOM
+        )
+        if embeds and full:
+            messages.append((embeds, files))
+            embeds, files, size = [], [], 0
+        embeds.append(piece.embed)
+        files += piece.files
+        size += len(piece.embed)
+    messages.append((embeds, files))
+    for shown, _ in messages:
+        shown[-1].set_footer(text=FOOTER)
+    return messages
 
 
 def verdict_embed(recorded: Recorded) -> discord.Embed:
