@@ -57,7 +57,15 @@ def freeze_heap(moment: str) -> None:
         gc.freeze()
 
 
-EXTENSIONS = ("cogs.bounty", "cogs.pay", "cogs.update", "cogs.checklist", "cogs.bug", "cogs.audit")
+EXTENSIONS = (
+    "cogs.bounty",
+    "cogs.pay",
+    "cogs.update",
+    "cogs.checklist",
+    "cogs.bug",
+    "cogs.audit",
+    "cogs.components",
+)
 
 
 def point_discord_at(config: Config) -> None:

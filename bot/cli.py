@@ -121,7 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     demo = sub.add_parser("demo", help="play the bounty lifecycle against the local sandbox (no token needed)")
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    sub.add_parser("permissions", help="print who may run each command (the README's permission table)")
     args = parser.parse_args(argv)
+
+    if args.command == "permissions":
+        from bot.domain.access import permission_table
+
+        print(permission_table())
+        return 0
 
     if args.command == "demo":
         from bot.demo import run_demo

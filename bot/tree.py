@@ -1,4 +1,7 @@
-"""The command tree: one global error handler and the staff gate for every command.
+"""The command tree: where an interaction may come from, and one global error handler.
+
+Who may run a command is not decided here: each command's audience is declared once in
+`bot.domain.access.AUDIENCES` and enforced by its service, whatever calls it.
 
 Expected refusals (a :class:`UserFacingError`) become one clear ephemeral sentence. Anything else
 is logged with its traceback under a short error id, and the user gets an apology quoting that id.
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.domain.access import Access, Actor
+from bot.domain.access import Actor
 from bot.domain.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -38,11 +41,24 @@ def actor_for(interaction: discord.Interaction[Any]) -> Actor:
     return Actor(user_id=interaction.user.id, is_staff=is_staff)
 
 
-def command_access(command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu | None) -> Access | None:
-    if command is None:
-        return None
-    value = command.extras.get("access")
-    return Access(value) if value is not None else None
+def origin_problem(interaction: discord.Interaction[Any]) -> str | None:
+    """Why an interaction from here is refused: every bounty lives in the one configured guild, so a DM or
+    another server's channel (the bot may have been invited elsewhere) must never act on one."""
+    if interaction.guild_id is None:
+        return "BountyBot works inside the Hummingbot server, not in direct messages."
+    bot: BountyBot = interaction.client
+    if interaction.guild_id != bot.config.discord.guild_id:
+        return "BountyBot only serves the Hummingbot Foundation's server; use it there."
+    return None
+
+
+async def component_origin_ok(interaction: discord.Interaction[Any]) -> bool:
+    """`interaction_check` for buttons, menus and forms: refuse, politely, any from the wrong place."""
+    problem = origin_problem(interaction)
+    if problem is not None:
+        await send_ephemeral(interaction, problem)
+        return False
+    return True
 
 
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
@@ -83,10 +99,9 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 class BountyTree(app_commands.CommandTree[Any]):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.guild_id is None:
-            raise AccessDenied("BountyBot works inside the Hummingbot server, not in direct messages.")
-        if command_access(interaction.command) is Access.STAFF and not actor_for(interaction).is_staff:
-            raise AccessDenied("Only Foundation staff can use this command.")
+        problem = origin_problem(interaction)
+        if problem is not None:
+            raise AccessDenied(problem)
         return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /) -> None:

@@ -9,7 +9,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.access import Access
 from bot.domain.notices import COLORS, clip, clip_lines, ts
 from bot.tree import actor_for
 
@@ -21,9 +20,7 @@ class AuditCog(commands.Cog):
     def __init__(self, bot: BountyBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="audit", description="The audit trail of a bounty (staff)", extras={"access": Access.STAFF}
-    )
+    @app_commands.command(name="audit", description="The audit trail of a bounty (staff)")
     @app_commands.describe(bounty="Bounty number (defaults to this channel's bounty)")
     async def audit(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None

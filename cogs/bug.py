@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.access import Access
 from bot.domain.bugs import DESCRIPTION_MAX, TITLE_MAX, BugState, Severity
 from bot.domain.notices import COLORS, bug_line, clip_lines, sla_text
 from bot.tree import actor_for
@@ -29,9 +28,7 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(
-        name="report", description="Report a bug; its SLA clock starts now", extras={"access": Access.MEMBERS}
-    )
+    @app_commands.command(name="report", description="Report a bug; its SLA clock starts now")
     @app_commands.describe(
         severity="critical: trading is broken or funds at risk; major: a feature fails; minor: the rest",
         title="What is wrong, in a few words",
@@ -57,7 +54,7 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
             allowed_mentions=NONE,
         )
 
-    @app_commands.command(name="list", description="A bounty's bugs and their SLA", extras={"access": Access.MEMBERS})
+    @app_commands.command(name="list", description="A bounty's bugs and their SLA")
     @app_commands.describe(bounty="Bounty number (defaults to this channel's bounty)")
     async def list_(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
@@ -75,9 +72,7 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
             embed.add_field(name=f"Resolved ({len(done)})", value=clip_lines("\n".join(done[-10:]), 1024), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(
-        name="resolve", description="Mark a bug fixed (developer, staff)", extras={"access": Access.DEVELOPER}
-    )
+    @app_commands.command(name="resolve", description="Mark a bug fixed (developer, staff)")
     @app_commands.describe(id="The bug's number, from /bug list")
     async def resolve(self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1]) -> None:
         bug = await self.bot.services.bugs.resolve(actor_for(interaction), id)
@@ -88,7 +83,6 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
     @app_commands.command(
         name="reopen",
         description="Reopen a bug that is not fixed (exchange team, staff)",
-        extras={"access": Access.EXCHANGE},
     )
     @app_commands.describe(id="The bug's number, from /bug list")
     async def reopen(self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1]) -> None:

@@ -9,11 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.access import Access
 from bot.domain.checklists import ChecklistKind, Progress
 from bot.domain.models import Bounty
 from bot.domain.notices import COLORS
-from bot.tree import actor_for, report_error
+from bot.tree import actor_for, component_origin_ok, report_error
+from cogs.components import NUMBER
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -37,7 +37,7 @@ def checklist_embed(bounty: Bounty, progress: Progress, may_tick: bool) -> disco
 
 class TickSelect(
     discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"checklist:(?P<bounty>\d+):(?P<kind>implementation|qa)",
+    template=rf"checklist:(?P<bounty>{NUMBER}):(?P<kind>implementation|qa)",
 ):
     """The menu that sets which tasks are done. Dynamic, so a menu shown before a restart still works."""
 
@@ -66,6 +66,9 @@ class TickSelect(
     ) -> TickSelect:
         return cls(int(match["bounty"]), ChecklistKind(match["kind"]), select=item)
 
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await component_origin_ok(interaction)
+
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: BountyBot = interaction.client
         actor = actor_for(interaction)
@@ -91,7 +94,6 @@ class ChecklistCog(commands.Cog):
     @app_commands.command(
         name="checklist",
         description="View and tick the implementation checklist (developer) or the QA checklist (staff)",
-        extras={"access": Access.MEMBERS},
     )
     @app_commands.describe(checklist="Which checklist (default: implementation)", bounty="Bounty number")
     @app_commands.choices(checklist=KIND_CHOICES)

@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.tree import report_error
+from bot.tree import component_origin_ok, report_error
 
 
 def modal_id(prefix: str, interaction: discord.Interaction[Any]) -> str:
@@ -33,6 +33,8 @@ class RetryView(discord.ui.View):
         self.make_modal = make_modal
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if not await component_origin_ok(interaction):
+            return False
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
                 "These are someone else's answers. Run the command yourself to fill in your own.", ephemeral=True

@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.access import Access
 from bot.domain.errors import InvalidInput
 from bot.domain.updates import FIELD_MAX
 from bot.tree import actor_for, report_error
@@ -115,7 +114,6 @@ class UpdateCog(commands.GroupCog, group_name="update", group_description="Weekl
     @app_commands.command(
         name="post",
         description="Post your weekly update: done, next, blockers, percent complete (developer)",
-        extras={"access": Access.DEVELOPER},
     )
     @app_commands.describe(bounty="Bounty number (defaults to this channel's bounty)")
     async def post(

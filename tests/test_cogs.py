@@ -1,5 +1,5 @@
 """Suite-wide sanity: every cog loads, no two commands clash, every command has a description and
-an explicit permission decision, and what Discord received is what the tree holds."""
+a declared audience, and what Discord received is what the tree holds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 
 from bot.app import EXTENSIONS, BountyBot
-from bot.domain.access import Access
+from bot.domain.access import AUDIENCES
 from bot.sandbox.discord.server import DiscordSandbox
 
 
@@ -46,7 +46,7 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
     } <= set(names)
     for command in commands:
         assert command.description and command.description != "…", command.qualified_name
-        assert isinstance(command.extras.get("access"), Access), f"{command.qualified_name} has no access decision"
+        assert command.qualified_name in AUDIENCES, f"{command.qualified_name} has no declared audience"
         for parameter in command.parameters:
             assert parameter.description and parameter.description != "…", (command.qualified_name, parameter.name)
     # Synced to the configured guild at start, so they are usable at once.

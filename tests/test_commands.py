@@ -11,6 +11,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import BountyBot
+from bot.domain.access import AUDIENCES
 from bot.domain.lifecycle import State
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.store import bounties
@@ -52,7 +53,7 @@ async def test_staff_commands_are_refused_to_everyone_else(
     for person in (people.exchange, people.outsider, people.teammate):
         outcome = await person.run(command, channel=channel_id, **options)
         assert outcome.reply.ephemeral
-        assert outcome.reply.text == "Only Foundation staff can use this command."
+        assert outcome.reply.text == f"Only Foundation staff can {AUDIENCES[command].doing}."
     stored = await bounties.get(bot.db.conn, 1)
     assert stored is not None and stored.state is State.INTAKE
 

@@ -61,7 +61,7 @@ async def test_assigning_the_developer_starts_development_everywhere(
     assert not dev.can_view(channel)
     for person in (people.exchange, people.outsider, dev):
         refused = await person.run("bounty assign", channel=channel, developer=dev, github="dana-dev")
-        assert refused.reply.text == "Only Foundation staff can use this command."
+        assert refused.reply.text == "Only Foundation staff can assign a developer."
     when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(clock.now() + 3 * 86400))
     done = await people.staff.run("bounty assign", channel=channel, developer=dev, github="@dana-dev", kickoff=when)
     assert done.reply.ephemeral and "is now **development**" in done.reply.text

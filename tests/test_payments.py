@@ -299,7 +299,7 @@ async def test_escrow_is_declared_by_staff_and_audited(
     chosen = await people.exchange.run("pay escrow", channel=channel)
     assert "Option B chosen for bounty #1" in chosen.reply.text
     refused = await people.exchange.run("pay confirm-escrow", channel=channel, reference="WIRE-1", amount="10000")
-    assert refused.reply.text == "Only Foundation staff can use this command."
+    assert refused.reply.text == "Only Foundation staff can confirm an escrow payment."
     bad = await people.staff.run("pay confirm-escrow", channel=channel, reference="WIRE 1", amount="ten")
     assert "Reference:" in bad.reply.text and "Amount: `ten`" in bad.reply.text
     part = await people.staff.run("pay confirm-escrow", channel=channel, reference="WIRE-1", amount="2500.50")

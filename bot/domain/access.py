@@ -23,6 +23,46 @@ class Access(StrEnum):
 
 
 @dataclass(frozen=True)
+class Audience:
+    """Who may run one command (or press one button): the declaration the tree, the services and the
+    README's permission table all read, so the three can never disagree."""
+
+    access: Access
+    doing: str  # completes "Only … can {doing}." in a refusal
+
+
+# Every command by its qualified name, and every button or menu by its action name. Services call
+# `authorize` with these names; tests/test_permissions.py checks that the tree's commands are exactly the
+# command entries here and runs every command against every kind of person.
+AUDIENCES: dict[str, Audience] = {
+    "bounty start": Audience(Access.ANYONE, "start a bounty"),
+    "bounty status": Audience(Access.MEMBERS, "see this bounty"),
+    "bounty list": Audience(Access.STAFF, "list every bounty"),
+    "bounty review": Audience(Access.STAFF, "record the technical review"),
+    "bounty members add": Audience(Access.LEAD, "add members to a bounty"),
+    "bounty members remove": Audience(Access.LEAD, "remove members from a bounty"),
+    "bounty assign": Audience(Access.STAFF, "assign a developer"),
+    "bounty advance": Audience(Access.STAFF, "move a bounty by hand"),
+    "bounty cancel": Audience(Access.LEAD, "cancel a bounty"),
+    "pay instructions": Audience(Access.MEMBERS, "see how to pay"),
+    "pay wallet": Audience(Access.EXCHANGE, "register the paying wallet"),
+    "pay submit": Audience(Access.EXCHANGE, "submit a payment"),
+    "pay escrow": Audience(Access.EXCHANGE, "choose to pay by escrow"),
+    "pay confirm-escrow": Audience(Access.STAFF, "confirm an escrow payment"),
+    "update post": Audience(Access.DEVELOPER, "post the weekly update"),
+    "checklist": Audience(Access.MEMBERS, "see the checklists"),
+    "bug report": Audience(Access.MEMBERS, "report a bug"),
+    "bug list": Audience(Access.MEMBERS, "list the bugs"),
+    "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
+    "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
+    "audit": Audience(Access.STAFF, "read the audit trail"),
+    # Buttons and menus.
+    "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
+    "checklist tick qa": Audience(Access.STAFF, "tick the QA checklist"),
+}
+
+
+@dataclass(frozen=True)
 class Actor:
     user_id: int
     is_staff: bool
@@ -32,34 +72,65 @@ def membership(actor: Actor, members: list[Member]) -> MemberRole | None:
     return next((m.role for m in members if m.user_id == actor.user_id), None)
 
 
-def require_staff(actor: Actor, doing: str) -> None:
+def _require_staff(actor: Actor, doing: str) -> None:
     if not actor.is_staff:
         raise NotAllowed(f"Only Foundation staff can {doing}.")
 
 
-def require_member(actor: Actor, members: list[Member], bounty_id: int) -> None:
+def _require_member(actor: Actor, members: list[Member], bounty_id: int) -> None:
     if actor.is_staff or membership(actor, members) is not None:
         return
     # Same sentence whether or not the bounty exists: a private bounty is not revealed to outsiders.
     raise NotAllowed(f"You are not a member of bounty #{bounty_id}; ask its exchange lead or Foundation staff.")
 
 
-def require_lead(actor: Actor, members: list[Member], doing: str) -> None:
+def _require_lead(actor: Actor, members: list[Member], doing: str) -> None:
     if actor.is_staff or membership(actor, members) is MemberRole.LEAD:
         return
     raise NotAllowed(f"Only the exchange lead or Foundation staff can {doing}.")
 
 
-def require_exchange_team(actor: Actor, members: list[Member], doing: str) -> None:
+def _require_exchange_team(actor: Actor, members: list[Member], doing: str) -> None:
     if actor.is_staff or membership(actor, members) in (MemberRole.LEAD, MemberRole.EXCHANGE):
         return
     raise NotAllowed(f"Only the exchange team or Foundation staff can {doing}.")
 
 
-def require_developer(actor: Actor, members: list[Member], doing: str) -> None:
+def _require_developer(actor: Actor, members: list[Member], doing: str) -> None:
     if actor.is_staff or membership(actor, members) is MemberRole.DEVELOPER:
         return
     raise NotAllowed(f"Only the bounty's assigned developer or Foundation staff can {doing}.")
+
+
+def authorize(actor: Actor, action: str, members: list[Member] | None = None, bounty_id: int | None = None) -> None:
+    """Refuse `actor` unless they are in `action`'s declared audience (for a bounty: given its members).
+
+    Outsiders always hear the same "not a member" sentence first, so a private bounty is not revealed.
+    """
+    audience = AUDIENCES[action]
+    if audience.access is Access.ANYONE:
+        return
+    if audience.access is Access.STAFF:
+        _require_staff(actor, audience.doing)
+        return
+    if members is None or bounty_id is None:
+        raise TypeError(f"{action!r} is decided per bounty: pass its members and number")
+    _require_member(actor, members, bounty_id)
+    if audience.access is Access.LEAD:
+        _require_lead(actor, members, audience.doing)
+    elif audience.access is Access.EXCHANGE:
+        _require_exchange_team(actor, members, audience.doing)
+    elif audience.access is Access.DEVELOPER:
+        _require_developer(actor, members, audience.doing)
+
+
+def may(actor: Actor, action: str, members: list[Member] | None = None, bounty_id: int | None = None) -> bool:
+    """Whether `authorize` would let `actor` through (to decide what to show, e.g. a tick menu)."""
+    try:
+        authorize(actor, action, members, bounty_id)
+    except NotAllowed:
+        return False
+    return True
 
 
 def lifecycle_role(actor: Actor, members: list[Member]) -> Role:
@@ -72,3 +143,46 @@ def lifecycle_role(actor: Actor, members: list[Member]) -> Role:
     if role is MemberRole.DEVELOPER:
         return Role.DEVELOPER
     raise NotAllowed("You are not a member of this bounty.")
+
+
+# --- the README's permission table ---------------------------------------------------------------------
+
+# The kinds of person the permission matrix (README, tests/test_permissions.py) checks every command against.
+PERSONAS = (
+    "stranger",
+    "exchange lead",
+    "exchange teammate",
+    "member of another bounty",
+    "assigned developer",
+    "staff",
+)
+_ALLOWED: dict[Access, frozenset[str]] = {
+    Access.ANYONE: frozenset(PERSONAS),
+    Access.MEMBERS: frozenset({"exchange lead", "exchange teammate", "assigned developer", "staff"}),
+    Access.EXCHANGE: frozenset({"exchange lead", "exchange teammate", "staff"}),
+    Access.LEAD: frozenset({"exchange lead", "staff"}),
+    Access.DEVELOPER: frozenset({"assigned developer", "staff"}),
+    Access.STAFF: frozenset({"staff"}),
+}
+# Rules of the process on top of the audience (decided by the lifecycle or the command's own checks).
+CONDITIONS = {
+    "bounty start": "only in the intake channel",
+    "bounty cancel": "the lead only before payment",
+    "checklist": "shows a tick menu to whoever may tick (below)",
+}
+
+
+def allowed(action: str, persona: str) -> bool:
+    """Whether `persona` is in `action`'s declared audience (the expected cell of the permission matrix)."""
+    return persona in _ALLOWED[AUDIENCES[action].access]
+
+
+def permission_table() -> str:
+    """The permission matrix as a Markdown table, from `AUDIENCES` (printed by `bountybot permissions`)."""
+    head = "| command | " + " | ".join(PERSONAS) + " | also |"
+    lines = [head, "|---" * (len(PERSONAS) + 2) + "|"]
+    for action in AUDIENCES:
+        name = f"`/{action}`" if not action.startswith("checklist tick") else f"{action} (menu)"
+        cells = " | ".join("✅" if allowed(action, p) else "❌" for p in PERSONAS)
+        lines.append(f"| {name} | {cells} | {CONDITIONS.get(action, '')} |")
+    return "\n".join(lines)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.changes import Change
 from bot.domain import notices
-from bot.domain.access import Actor, lifecycle_role, require_lead, require_member, require_staff
+from bot.domain.access import AUDIENCES, Access, Actor, authorize, lifecycle_role
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.lifecycle import CLOSED, PAID, Role, State
 from bot.domain.models import (
@@ -82,10 +82,15 @@ class BountyService:
         numbers = ", ".join(f"#{b.id} {b.exchange}" for b in mine)
         raise NotFound(f"You are on several bounties ({numbers}); give the number of the one you mean.")
 
-    async def visible(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, list[Member]]:
+    async def visible(
+        self, actor: Actor, bounty_id: int | None, channel_id: int | None, action: str
+    ) -> tuple[Bounty, list[Member]]:
+        """The bounty meant, and its members, once `actor` is found to be in `action`'s declared audience."""
+        if AUDIENCES[action].access is Access.STAFF:
+            authorize(actor, action)  # before any lookup: nothing about the bounty is read for a refusal
         bounty = await self.find(bounty_id, channel_id, actor)
         members = await bounties.members(self.ctx.conn, bounty.id)
-        require_member(actor, members, bounty.id)
+        authorize(actor, action, members, bounty.id)
         return bounty, members
 
     async def status(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> BountyStatus:
@@ -99,12 +104,12 @@ class BountyService:
             bounty = await self.find(bounty_id, channel_id, actor)
             found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty.id)
             assert found is not None
-        require_member(actor, found.members, found.bounty.id)
+        authorize(actor, "bounty status", found.members, found.bounty.id)
         return BountyStatus(found, now=self.ctx.clock.now())
 
     async def list_bounties(self, actor: Actor, state: State | None, limit: int) -> Listing:
         """The newest `limit` bounties (in `state`, if given) and how many there are in all."""
-        require_staff(actor, "list every bounty")
+        authorize(actor, "bounty list")
         return await bounties.listing(self.ctx.conn, state, limit)
 
     async def review(
@@ -117,7 +122,7 @@ class BountyService:
         note: str,
     ) -> ReviewOutcome:
         """Record one technical-review item. The first record opens the review; all five ok completes it."""
-        require_staff(actor, "record the technical review")
+        authorize(actor, "bounty review")
         note = note.strip()
         if len(note) > MAX_NOTE:
             raise InvalidInput([f"Note: at most {MAX_NOTE} characters (you gave {len(note)})."])
@@ -177,8 +182,7 @@ class BountyService:
     async def add_member(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, user_id: int, user_is_bot: bool
     ) -> Bounty:
-        bounty, members = await self.visible(actor, bounty_id, channel_id)
-        require_lead(actor, members, "add members to a bounty")
+        bounty, members = await self.visible(actor, bounty_id, channel_id, "bounty members add")
         if user_is_bot:
             raise InvalidInput(["Member: bots cannot be added to a bounty."])
         if bounty.state in CLOSED:
@@ -201,8 +205,7 @@ class BountyService:
         return bounty
 
     async def remove_member(self, actor: Actor, bounty_id: int | None, channel_id: int | None, user_id: int) -> Bounty:
-        bounty, members = await self.visible(actor, bounty_id, channel_id)
-        require_lead(actor, members, "remove members from a bounty")
+        bounty, members = await self.visible(actor, bounty_id, channel_id, "bounty members remove")
         target = next((m for m in members if m.user_id == user_id), None)
         if target is None:
             raise RuleViolation(f"<@{user_id}> is not a member of bounty #{bounty.id}.")
@@ -215,7 +218,7 @@ class BountyService:
         return bounty
 
     async def cancel(self, actor: Actor, bounty_id: int | None, channel_id: int | None, reason: str) -> Bounty:
-        bounty, members = await self.visible(actor, bounty_id, channel_id)
+        bounty, members = await self.visible(actor, bounty_id, channel_id, "bounty cancel")
         reason = reason.strip()
         if not reason:
             raise InvalidInput(["Reason: say why the bounty is cancelled; it is kept in the audit trail."])
@@ -242,7 +245,7 @@ class BountyService:
     async def advance(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, target: State, reason: str
     ) -> Bounty:
-        require_staff(actor, "move a bounty by hand")
+        authorize(actor, "bounty advance")
         bounty = await self.find(bounty_id, channel_id, actor)
         reason = reason.strip()
         if len(reason) > MAX_REASON:
@@ -261,6 +264,6 @@ class BountyService:
     async def audit_trail(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None
     ) -> tuple[Bounty, list[AuditEntry]]:
-        require_staff(actor, "read the audit trail")
+        authorize(actor, "audit")
         bounty = await self.find(bounty_id, channel_id, actor)
         return bounty, await audit.for_bounty(self.ctx.conn, bounty.id)

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.changes import Change
 from bot.domain import notices
-from bot.domain.access import Actor, require_developer, require_exchange_team
+from bot.domain.access import Actor
 from bot.domain.bugs import REPORTABLE, Bug, BugState, Severity, checkpoints, sla_hours, validate_report
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.models import Bounty, Member, MemberRole
@@ -46,7 +46,7 @@ class BugService:
         title: str,
         description: str,
     ) -> Bug:
-        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
+        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id, "bug report")
         problems, title, description = validate_report(title, description)
         if problems:
             raise InvalidInput(problems)
@@ -83,26 +83,24 @@ class BugService:
             await ch.timer(BUG_SLA, subject(bug.id), at, stage=stage, window_ends=bug.due_at)
 
     async def list_bugs(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, list[Bug]]:
-        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "bug list")
         return bounty, await bugs.for_bounty(self.ctx.conn, bounty.id)
 
-    async def _bug(self, actor: Actor, bug_id: int) -> tuple[Bug, Bounty, list[Member]]:
+    async def _bug(self, actor: Actor, bug_id: int, action: str) -> tuple[Bug, Bounty, list[Member]]:
         bug = await bugs.get(self.ctx.conn, bug_id)
         if bug is None:
             raise NotFound(f"There is no bug #{bug_id}. `/bug list` shows a bounty's bugs.")
-        bounty, members = await self.bounties.visible(actor, bug.bounty_id, None)
+        bounty, members = await self.bounties.visible(actor, bug.bounty_id, None, action)
         return bug, bounty, members
 
     async def resolve(self, actor: Actor, bug_id: int) -> Bug:
-        bug, bounty, members = await self._bug(actor, bug_id)
-        require_developer(actor, members, "resolve a bug")
+        bug, bounty, _ = await self._bug(actor, bug_id, "bug resolve")
         if bug.state is BugState.RESOLVED:
             raise RuleViolation(f"Bug #{bug.id} is already resolved. `/bug reopen` opens it again.")
         return await self._set(bug, bounty, BugState.RESOLVED, actor_id=actor.user_id, by=f"<@{actor.user_id}>")
 
     async def reopen(self, actor: Actor, bug_id: int) -> Bug:
-        bug, bounty, members = await self._bug(actor, bug_id)
-        require_exchange_team(actor, members, "reopen a bug")
+        bug, bounty, _ = await self._bug(actor, bug_id, "bug reopen")
         if bug.state is BugState.OPEN:
             raise RuleViolation(f"Bug #{bug.id} is still open.")
         return await self._set(bug, bounty, BugState.OPEN, actor_id=actor.user_id, by=f"<@{actor.user_id}>")

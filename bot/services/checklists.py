@@ -6,7 +6,7 @@ Ticks show in the bounty channel; the implementation checklist is also the publi
 from __future__ import annotations
 
 from bot.domain import notices
-from bot.domain.access import Actor, membership, require_developer, require_staff
+from bot.domain.access import Actor, may, membership
 from bot.domain.checklists import ChecklistKind, Progress, changes, tasks
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import State
@@ -19,6 +19,11 @@ from bot.store import checklists, developers
 TICKABLE = frozenset({State.DEVELOPMENT, State.TESTING})
 
 
+def tick_action(kind: ChecklistKind) -> str:
+    """The declared audience of ticking `kind`: the developer ticks the implementation, staff the QA."""
+    return f"checklist tick {kind.value}"
+
+
 class ChecklistService:
     def __init__(self, ctx: ServiceContext, bounties_: BountyService) -> None:
         self.ctx = ctx
@@ -28,22 +33,15 @@ class ChecklistService:
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, kind: ChecklistKind
     ) -> tuple[Bounty, Progress, bool]:
         """The checklist, and whether this person may tick it."""
-        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
+        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id, "checklist")
         done = await checklists.done(self.ctx.conn, bounty.id, kind)
         progress = Progress(kind, tasks(kind, bounty.form.exchange_type), done)
-        may_tick = bounty.state in TICKABLE and (
-            actor.is_staff
-            or (kind is ChecklistKind.IMPLEMENTATION and membership(actor, members) is MemberRole.DEVELOPER)
-        )
+        may_tick = bounty.state in TICKABLE and may(actor, tick_action(kind), members, bounty.id)
         return bounty, progress, may_tick
 
     async def tick(self, actor: Actor, bounty_id: int, kind: ChecklistKind, selected: list[str]) -> Progress:
         """Make the ticked tasks exactly `selected`."""
-        bounty, members = await self.bounties.visible(actor, bounty_id, None)
-        if kind is ChecklistKind.QA:
-            require_staff(actor, "tick the QA checklist")
-        else:
-            require_developer(actor, members, "tick the implementation checklist")
+        bounty, members = await self.bounties.visible(actor, bounty_id, None, tick_action(kind))
         if bounty.state not in TICKABLE:
             raise RuleViolation(
                 f"Bounty #{bounty.id} is `{bounty.state.label}`; checklists are ticked during development and testing."

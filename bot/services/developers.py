@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.changes import Change
 from bot.domain import notices
-from bot.domain.access import Actor, require_staff
+from bot.domain.access import Actor, authorize
 from bot.domain.developers import ASSIGNABLE, check_one_active, clean_login, github_login_problem
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import Role, State
@@ -63,7 +63,7 @@ class DeveloperService:
         github: str,
         kickoff: str = "",
     ) -> Assigned:
-        require_staff(actor, "assign a developer")
+        authorize(actor, "bounty assign")
         problems = []
         if user_is_bot:
             problems.append("Developer: a bot cannot build a connector; pick a person.")

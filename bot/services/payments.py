@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from bot.changes import Change
 from bot.domain import notices
-from bot.domain.access import Actor, require_exchange_team, require_member, require_staff
+from bot.domain.access import Actor
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty
@@ -112,7 +112,7 @@ class PaymentService:
         return paid, max(0, to_base_units(bounty.fee_usd, NORMAL_DECIMALS) - paid)
 
     async def instructions(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> Instructions:
-        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay instructions")
         paid, owed = await self.owed(bounty)
         reference = await payments.reference(self.ctx.conn, bounty.id)
         if reference is None:
@@ -150,8 +150,7 @@ class PaymentService:
     async def register_wallet(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, chain: Chain, address: str
     ) -> tuple[Bounty, str]:
-        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
-        require_exchange_team(actor, members, "register the paying wallet")
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay wallet")
         address = address.strip()
         problem = evm_address_problem(address) if chain.is_evm else solana_address_problem(address)
         if problem:
@@ -187,7 +186,7 @@ class PaymentService:
     async def submit(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, chain: Chain, tx: str
     ) -> Recorded:
-        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay submit")
         tx = tx.strip()
         if problem := tx_problem(chain, tx):
             raise InvalidInput([f"Transaction: {problem}"])
@@ -350,8 +349,7 @@ class PaymentService:
     # --- escrow ------------------------------------------------------------------------------------
 
     async def choose_escrow(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> tuple[Bounty, str]:
-        bounty, members = await self.bounties.visible(actor, bounty_id, channel_id)
-        require_member(actor, members, bounty.id)
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay escrow")
         if bounty.state not in PAYABLE:
             raise RuleViolation(f"Bounty #{bounty.id} is `{bounty.state.label}`; no payment is expected now.")
         async with self.ctx.changes.begin() as ch:
@@ -371,8 +369,7 @@ class PaymentService:
     async def confirm_escrow(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, reference: str, amount: str
     ) -> Recorded:
-        require_staff(actor, "confirm an escrow payment")
-        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id)
+        bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay confirm-escrow")
         reference = reference.strip()
         problems = []
         if not 3 <= len(reference) <= 100 or any(ch.isspace() for ch in reference):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.domain import notices
-from bot.domain.access import Actor, membership, require_developer, require_member
+from bot.domain.access import Actor, authorize, membership
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.lifecycle import State
-from bot.domain.models import Bounty, Member, MemberRole
+from bot.domain.models import Bounty, MemberRole
 from bot.domain.updates import WeeklyUpdate, github_comment, validate
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
@@ -31,13 +31,12 @@ class UpdateService:
             found = await updates.opening(self.ctx.conn, bounty_id=bounty.id)
             if found is None:  # deleted between the two reads: say so rather than crash
                 raise NotFound(f"There is no bounty #{bounty.id}.")
-        require_member(actor, found.members, found.bounty_id)
-        self._allowed(actor, found.bounty_id, found.state, found.members)
+        authorize(actor, "update post", found.members, found.bounty_id)
+        self._allowed(found.bounty_id, found.state)
         return found
 
     @staticmethod
-    def _allowed(actor: Actor, bounty_id: int, state: State, members: list[Member]) -> None:
-        require_developer(actor, members, "post the weekly update")
+    def _allowed(bounty_id: int, state: State) -> None:
         if state not in UPDATABLE:
             raise RuleViolation(
                 f"Bounty #{bounty_id} is `{state.label}`; weekly updates run during development and testing."
@@ -46,8 +45,8 @@ class UpdateService:
     async def post(
         self, actor: Actor, bounty_id: int, done: str, next_: str, blockers: str, percent: str
     ) -> tuple[Bounty, WeeklyUpdate]:
-        bounty, members = await self.bounties.visible(actor, bounty_id, None)
-        self._allowed(actor, bounty.id, bounty.state, members)
+        bounty, members = await self.bounties.visible(actor, bounty_id, None, "update post")
+        self._allowed(bounty.id, bounty.state)
         problems, update = validate(done, next_, blockers, percent)
         if update is None:
             raise InvalidInput(problems)

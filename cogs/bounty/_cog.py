@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.access import Access
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
 from bot.domain.notices import review_summary, ts
@@ -42,9 +41,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     def bounties(self) -> BountyService:
         return self.bot.services.bounties
 
-    @app_commands.command(
-        name="start", description="Start a connector bounty for your exchange", extras={"access": Access.ANYONE}
-    )
+    @app_commands.command(name="start", description="Start a connector bounty for your exchange")
     async def start(self, interaction: discord.Interaction[Any]) -> None:
         intake_channel = self.bot.adapter.text_channel(self.bot.config.discord.intake_channel)
         self.intake.check_channel(interaction.channel_id or 0, intake_channel.id if intake_channel else None)
@@ -53,7 +50,6 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @app_commands.command(
         name="status",
         description="Where a bounty stands: phase, timeline, payment, review",
-        extras={"access": Access.MEMBERS},
     )
     @app_commands.describe(bounty=BOUNTY_DESCRIPTION)
     async def status(
@@ -65,9 +61,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         embed = status_embed(found, dict(self.bot.config.phase_target_days))
         await interaction.followup.send(embed=embed, ephemeral=True)
 
-    @app_commands.command(
-        name="list", description="Every bounty, optionally in one state (staff)", extras={"access": Access.STAFF}
-    )
+    @app_commands.command(name="list", description="Every bounty, optionally in one state (staff)")
     @app_commands.describe(phase="Only bounties in this state")
     @app_commands.choices(phase=STATE_CHOICES)
     async def list_(self, interaction: discord.Interaction[Any], phase: app_commands.Choice[str] | None = None) -> None:
@@ -78,7 +72,6 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @app_commands.command(
         name="review",
         description="Record a technical-review item as ok or missing (staff)",
-        extras={"access": Access.STAFF},
     )
     @app_commands.describe(
         item="The review item",
@@ -117,7 +110,6 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @members.command(
         name="add",
         description="Let someone see the bounty's private channel (exchange lead, staff)",
-        extras={"access": Access.LEAD},
     )
     @app_commands.describe(member="Who to add", bounty=BOUNTY_DESCRIPTION)
     async def members_add(
@@ -136,7 +128,6 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @members.command(
         name="remove",
         description="Remove someone from the bounty's channel (exchange lead, staff)",
-        extras={"access": Access.LEAD},
     )
     @app_commands.describe(member="Who to remove", bounty=BOUNTY_DESCRIPTION)
     async def members_remove(
@@ -153,7 +144,6 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @app_commands.command(
         name="cancel",
         description="Cancel a bounty (exchange lead before payment, staff any time)",
-        extras={"access": Access.LEAD},
     )
     @app_commands.describe(reason="Why; kept in the audit trail", bounty=BOUNTY_DESCRIPTION)
     async def cancel(
@@ -167,9 +157,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
             f"Bounty #{found.id} for {found.exchange} is cancelled.", ephemeral=True, allowed_mentions=NONE
         )
 
-    @app_commands.command(
-        name="advance", description="Move a bounty's lifecycle by hand (staff)", extras={"access": Access.STAFF}
-    )
+    @app_commands.command(name="advance", description="Move a bounty's lifecycle by hand (staff)")
     @app_commands.describe(to="The state to move to", reason="Why; kept in the audit trail", bounty=BOUNTY_DESCRIPTION)
     @app_commands.choices(to=STATE_CHOICES)
     async def advance(
@@ -189,7 +177,6 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     @app_commands.command(
         name="assign",
         description="Assign the developer who builds the connector, and book the kick-off (staff)",
-        extras={"access": Access.STAFF},
     )
     @app_commands.describe(
         developer="The developer (a member of this server)",

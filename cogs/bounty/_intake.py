@@ -14,7 +14,8 @@ import discord
 from bot.domain.errors import InvalidInput
 from bot.domain.intake import LIMITS, ExchangeAnswers, TechnicalAnswers
 from bot.domain.models import SubType
-from bot.tree import actor_for, report_error
+from bot.tree import actor_for, component_origin_ok, report_error
+from cogs.components import NUMBER
 from cogs.retry import RetryView, modal_id
 
 if TYPE_CHECKING:
@@ -200,7 +201,9 @@ class TechnicalModal(discord.ui.Modal, title="New connector bounty (2 of 2)"):
         await report_error(interaction, error)
 
 
-class ContinueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bounty:intake:continue:(?P<draft>\d+)"):
+class ContinueButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"bounty:intake:continue:(?P<draft>{NUMBER})"
+):
     """Opens step 2 for a saved draft. Dynamic, so it survives restarts."""
 
     def __init__(self, draft_id: int) -> None:
@@ -218,6 +221,9 @@ class ContinueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ContinueButton:
         return cls(int(match["draft"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await component_origin_ok(interaction)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         # Check the draft is this person's before opening the modal, so a stale button says so at once.

@@ -9,7 +9,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.access import Access
 from bot.domain.payments import Chain
 from bot.tree import actor_for
 from cogs.pay._render import QrCodes, instructions_messages, verdict_embed
@@ -36,7 +35,6 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
     @app_commands.command(
         name="instructions",
         description="How to pay: addresses, exact amounts, links, QR codes",
-        extras={"access": Access.MEMBERS},
     )
     @app_commands.describe(bounty=BOUNTY_DESCRIPTION)
     async def instructions(
@@ -53,9 +51,7 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
         for embeds, files in instructions_messages(found, codes):
             await interaction.followup.send(embeds=embeds, files=files, ephemeral=True)
 
-    @app_commands.command(
-        name="wallet", description="Register the wallet the fee will be paid from", extras={"access": Access.MEMBERS}
-    )
+    @app_commands.command(name="wallet", description="Register the wallet the fee will be paid from")
     @app_commands.describe(
         chain="The chain you pay on", address="Your paying wallet's address", bounty=BOUNTY_DESCRIPTION
     )
@@ -76,9 +72,7 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
             ephemeral=True,
         )
 
-    @app_commands.command(
-        name="submit", description="Check a payment transaction now", extras={"access": Access.MEMBERS}
-    )
+    @app_commands.command(name="submit", description="Check a payment transaction now")
     @app_commands.describe(
         chain="The chain of the transaction",
         tx="Transaction hash (EVM) or signature (Solana)",
@@ -103,9 +97,7 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(embed=verdict_embed(await work), ephemeral=True)
 
-    @app_commands.command(
-        name="escrow", description="Pay by escrow agreement and wire (option B)", extras={"access": Access.MEMBERS}
-    )
+    @app_commands.command(name="escrow", description="Pay by escrow agreement and wire (option B)")
     @app_commands.describe(bounty=BOUNTY_DESCRIPTION)
     async def escrow(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
@@ -117,9 +109,7 @@ class PayCog(commands.GroupCog, group_name="pay", group_description="Paying the 
             ephemeral=True,
         )
 
-    @app_commands.command(
-        name="confirm-escrow", description="Record a received wire (staff)", extras={"access": Access.STAFF}
-    )
+    @app_commands.command(name="confirm-escrow", description="Record a received wire (staff)")
     @app_commands.describe(
         reference="The wire's reference",
         amount="Amount received in USD, like 10000 or 10000.50",

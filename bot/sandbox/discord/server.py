@@ -682,9 +682,19 @@ class DiscordSandbox:
     # --- interactions (driven by tests through SandboxUser) --------------------------------------
 
     async def send_interaction(
-        self, itype: int, user_id: str, channel_id: str, data: dict[str, Any], message: dict[str, Any] | None = None
+        self,
+        itype: int,
+        user_id: str,
+        channel_id: str,
+        data: dict[str, Any],
+        message: dict[str, Any] | None = None,
+        *,
+        guild_id: str | None = None,
     ) -> Interaction:
+        """Deliver an interaction as Discord would. `guild_id` makes it come from another server the bot is in
+        (the channel and member are then that server's, as far as the bot can tell)."""
         s = self.state
+        guild = guild_id or s.guild_id
         member = s.members[user_id]
         channel = s.channels[channel_id]
         iid = s.ids.next()
@@ -699,16 +709,16 @@ class DiscordSandbox:
             "locale": "en-US",
             "entitlements": [],
             "context": 0,
-            "authorizing_integration_owners": {"0": s.guild_id},
+            "authorizing_integration_owners": {"0": guild},
             "attachment_size_limit": 10485760,
             "app_permissions": str(s.permissions_in(s.bot_user["id"], channel_id)) if channel["type"] != DM else "0",
             "channel_id": channel_id,
             "channel": {k: v for k, v in channel.items()},
         }
         if channel["type"] != DM:
-            payload["guild_id"] = s.guild_id
+            payload["guild_id"] = guild
             payload["guild_locale"] = "en-US"
-            payload["guild"] = {"id": s.guild_id, "locale": "en-US", "features": []}
+            payload["guild"] = {"id": guild, "locale": "en-US", "features": []}
             payload["member"] = {**member, "permissions": str(s.permissions_in(user_id, channel_id))}
         else:
             payload["user"] = member["user"]
@@ -1093,14 +1103,7 @@ class DiscordSandbox:
             recipient = s.users.get(str(body["recipient_id"]))
             if recipient is None:
                 raise DiscordError(400, 50033, "Invalid Recipient(s)")
-            for channel in s.channels.values():
-                if channel["type"] == DM and channel["recipients"][0]["id"] == recipient["id"]:
-                    return 200, channel
-            cid = s.ids.next()
-            channel = {"id": cid, "type": DM, "flags": 0, "recipients": [recipient], "last_message_id": None}
-            s.channels[cid] = channel
-            s.messages[cid] = []
-            return 200, channel
+            return 200, s.dm_channel(recipient["id"])
 
         @r("GET", "/users/{uid}")
         async def get_user(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:

@@ -260,6 +260,17 @@ class SandboxState:
     def channel_named(self, name: str) -> dict[str, Any]:
         return next(c for c in self.channels.values() if c.get("name") == name)
 
+    def dm_channel(self, user_id: str) -> dict[str, Any]:
+        """The DM channel between the bot and `user_id`, opened on first use (as POST /users/@me/channels)."""
+        for channel in self.channels.values():
+            if channel["type"] == DM and channel["recipients"][0]["id"] == user_id:
+                return channel
+        cid = self.ids.next()
+        channel = {"id": cid, "type": DM, "flags": 0, "recipients": [self.users[user_id]], "last_message_id": None}
+        self.channels[cid] = channel
+        self.messages[cid] = []
+        return channel
+
     def guild_channels(self) -> list[dict[str, Any]]:
         return [c for c in self.channels.values() if c["type"] != DM]
 

@@ -138,8 +138,15 @@ class SandboxUser:
 
     # --- acting ---------------------------------------------------------------------------------
 
-    async def run(self, command: str, *, channel: str | int, wait: float = 5.0, **options: Any) -> Outcome:
-        """Run a slash command like ``"bounty status"`` in `channel` (a name or an id)."""
+    def dm(self) -> int:
+        """The id of this person's DM channel with the bot (to run a command or press a button from a DM)."""
+        return int(self.sandbox.state.dm_channel(str(self.id))["id"])
+
+    async def run(
+        self, command: str, *, channel: str | int, wait: float = 5.0, guild_id: str | None = None, **options: Any
+    ) -> Outcome:
+        """Run a slash command like ``"bounty status"`` in `channel` (a name or an id); `guild_id` sends it as
+        if from another server the bot is in."""
         s = self.sandbox.state
         channel_id = str(channel) if str(channel).isdigit() else s.channel_named(str(channel))["id"]
         words = command.split()
@@ -148,7 +155,9 @@ class SandboxUser:
             raise ClientRefused(f"/{words[0]} is not a registered command (known: {sorted(s.commands)})")
         spec_options = registered.get("options", [])
         nested: list[dict[str, Any]] = []
-        data: dict[str, Any] = {"id": registered["id"], "name": words[0], "type": 1, "guild_id": s.guild_id}
+        data: dict[str, Any] = {"id": registered["id"], "name": words[0], "type": 1}
+        if s.channels[channel_id]["type"] != DM:
+            data["guild_id"] = guild_id or s.guild_id
         container = data
         resolved: dict[str, Any] = {}
         for word in words[1:]:
@@ -187,7 +196,7 @@ class SandboxUser:
         data.setdefault("options", [])
         if resolved:
             data["resolved"] = resolved
-        interaction = await self.sandbox.send_interaction(2, str(self.id), channel_id, data)
+        interaction = await self.sandbox.send_interaction(2, str(self.id), channel_id, data, guild_id=guild_id)
         return await self._settle(interaction, wait)
 
     async def submit(self, outcome: Outcome, values: dict[str, Any], *, wait: float = 5.0) -> Outcome:
@@ -260,6 +269,28 @@ class SandboxUser:
         data = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
         interaction = await self.sandbox.send_interaction(
             3, str(self.id), reply.message["channel_id"], data, message=reply.message
+        )
+        return await self._settle(interaction, wait)
+
+    async def press(
+        self,
+        custom_id: str,
+        *,
+        channel: str | int,
+        values: list[str] | None = None,
+        message: dict[str, Any] | None = None,
+        guild_id: str | None = None,
+        wait: float = 5.0,
+    ) -> Outcome:
+        """Send a component interaction with any custom id, as a modified client can: a forged or stale button
+        (or, with `values`, a select menu), from any channel, DM or other server."""
+        s = self.sandbox.state
+        channel_id = str(channel) if str(channel).isdigit() else s.channel_named(str(channel))["id"]
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
+        if values is not None:
+            data["values"] = values
+        interaction = await self.sandbox.send_interaction(
+            3, str(self.id), channel_id, data, message=message, guild_id=guild_id
         )
         return await self._settle(interaction, wait)
 
