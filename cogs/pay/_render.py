@@ -9,7 +9,7 @@ from collections import OrderedDict
 import discord
 import segno
 
-from bot.domain.notices import COLORS, clip
+from bot.domain.notices import COLORS, clip, exchange_name
 from bot.domain.payments import Chain, Reason, show, show_usd
 from bot.services.payments import Instructions, Recorded
 
@@ -86,7 +86,7 @@ def instructions_message(
     """
     b = found.bounty
     summary = discord.Embed(
-        title=clip(f"Paying for bounty #{b.id} · {b.exchange}", 256),
+        title=clip(f"Paying for bounty #{b.id} · {exchange_name(b)}", 256),
         description=(
             f"Fee **{b.fee_usd:,} USD**, paid so far **{show_usd(found.paid)}**, still owed "
             f"**{show_usd(found.owed)}** in USDC or USDT. Amounts are exact: send them as shown."
