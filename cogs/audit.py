@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.notices import COLORS, clip, clip_lines, ts
+from bot.domain.inert import for_discord_code
+from bot.domain.notices import COLORS, clip_lines, exchange_name, ts
 from bot.tree import actor_for
 
 if TYPE_CHECKING:
@@ -32,9 +33,11 @@ class AuditCog(commands.Cog):
         for e in entries[-40:]:
             who = f"<@{e.actor_id}>" if e.actor_id else "BountyBot"
             detail = {k: v for k, v in e.detail.items() if k != "form"}
-            lines.append(f"{ts(e.at, 'f')} · {who} · **{e.action}** {clip(json.dumps(detail), 120) if detail else ''}")
+            # The detail holds what people typed (reasons, notes, references): quoted as code, never markup.
+            shown = for_discord_code(json.dumps(detail, ensure_ascii=False), 120) if detail else ""
+            lines.append(f"{ts(e.at, 'f')} · {who} · **{e.action}** {shown}")
         embed = discord.Embed(
-            title=f"Audit trail · bounty #{found.id} {found.exchange}",
+            title=f"Audit trail · bounty #{found.id} {exchange_name(found)}",
             description=clip_lines("\n".join(lines) or "Empty.", 4000),
             colour=COLORS["neutral"],
         )

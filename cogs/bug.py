@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.bugs import DESCRIPTION_MAX, TITLE_MAX, BugState, Severity
-from bot.domain.notices import COLORS, bug_line, clip_lines, sla_text
+from bot.domain.notices import COLORS, bug_line, clip_lines, exchange_name, sla_text
 from bot.tree import actor_for
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
         open_ = [bug_line(b, now) for b in bugs if b.state is BugState.OPEN]
         done = [bug_line(b, now) for b in bugs if b.state is BugState.RESOLVED]
         embed = discord.Embed(
-            title=f"Bugs · bounty #{found.id} {found.exchange}",
+            title=f"Bugs · bounty #{found.id} {exchange_name(found)}",
             description=clip_lines("\n".join(open_) or "No open bugs.", 3000),
             colour=COLORS["warn"] if open_ else COLORS["ok"],
         )

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.domain.checklists import ChecklistKind, Progress
 from bot.domain.models import Bounty
-from bot.domain.notices import COLORS
+from bot.domain.notices import COLORS, exchange_name
 from bot.tree import actor_for, component_origin_ok, report_error
 from cogs.components import NUMBER
 
@@ -26,7 +26,7 @@ KIND_CHOICES = [
 
 def checklist_embed(bounty: Bounty, progress: Progress, may_tick: bool) -> discord.Embed:
     embed = discord.Embed(
-        title=f"{progress.kind.label} · bounty #{bounty.id} {bounty.exchange}",
+        title=f"{progress.kind.label} · bounty #{bounty.id} {exchange_name(bounty)}",
         description="\n".join(progress.lines()),
         colour=COLORS["ok"] if progress.count == progress.total else COLORS["info"],
     )

@@ -47,8 +47,9 @@ async def test_funding_opens_the_bounty_issue_and_board_item(
         "<!-- bountybot:bounty:1 -->",
         "## Description",
         "Spot, Perpetual",
-        "- REST: https://docs.backpack.exchange/rest",
-        "- WebSocket: https://docs.backpack.exchange/ws",
+        # Autolinks: literal inside, so a link's `_` or `*` never becomes markup or another address.
+        "- REST: <https://docs.backpack.exchange/rest>",
+        "- WebSocket: <https://docs.backpack.exchange/ws>",
         "## Technical review",
         "- [ ] Order placement and cancellation",
         "## Bounty",

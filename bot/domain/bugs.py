@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.inert import visible
 from bot.domain.lifecycle import State
 
 
@@ -83,8 +84,9 @@ def checkpoints(opened_at: int, due_at: int) -> list[tuple[str, int]]:
 def validate_report(title: str, description: str) -> tuple[list[str], str, str]:
     """Problems with a report, and its cleaned title and description."""
     problems: list[str] = []
-    title = " ".join(title.split())
-    description = description.strip()
+    # Invisible characters go where the text enters: they only ever hide or reorder what readers see.
+    title = " ".join(visible(title).split())
+    description = visible(description).strip()
     if len(title) < 5:
         problems.append("Title: say in a few words what is wrong (at least 5 characters).")
     elif len(title) > TITLE_MAX:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.errors import RuleViolation
+from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import State
 
 # GitHub's own rule: 1–39 characters, letters, digits and single hyphens, not at either end.
@@ -23,7 +24,7 @@ def github_login_problem(login: str) -> str | None:
         value = value.removeprefix("https://github.com/").strip("/")
     if not _LOGIN.match(value):
         return (
-            f"GitHub: `{login[:60]}` is not a GitHub username (1–39 letters, digits or single hyphens, "
+            f"GitHub: {for_discord_code(login, 60)} is not a GitHub username (1–39 letters, digits or single hyphens, "
             "like `octo-dev`)."
         )
     return None

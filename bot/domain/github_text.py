@@ -1,7 +1,9 @@
 """What the GitHub mirror writes: the bounty issue in the Foundation's own style, phase comments, board status.
 
-Pure text. Anything that came from a person passes through :func:`neutralize` first, so a mirrored
-`@someone` pings nobody and a `fixes #12` closes nothing.
+Pure text. Anything that came from a person passes through :func:`inert` (bodies) or :func:`inert_title`
+(titles) first: it shows as typed, a mirrored `@someone` pings nobody, `#12` links to no issue, a
+`fixes #12` closes nothing, and no HTML (such as a copy of the bot's hidden markers) gets through. Whole
+bodies are also passed through :func:`neutralize` on the way out.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from datetime import UTC, datetime
 
 from bot.domain.bugs import Bug
 from bot.domain.checklists import IMPLEMENTATION, Task
+from bot.domain.inert import visible
 from bot.domain.lifecycle import State
+from bot.domain.links import idn_forms, url_problem
 from bot.domain.models import Bounty, ExchangeType, ReviewEntry, ReviewItem, ReviewStatus
 
 ZWSP = "\u200b"
@@ -63,23 +67,92 @@ def neutralize(text: str) -> str:
     return _CLOSING.sub(lambda m: m.group(1)[0] + ZWSP + m.group(1)[1:] + m.group(2) + m.group(3), text)
 
 
+# GitHub markdown that works anywhere in a line: escapes, code, emphasis, links and images, strikethrough,
+# tables, math. (`<`, `>` and `&` become entities instead, so that no HTML or hidden comment survives.)
+_GITHUB_ANYWHERE = frozenset("\\`*_[]~|$")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What gives a line meaning from its first character: headings, lists, setext underlines, numbered lists.
+_GITHUB_LINE_START = re.compile(r"^(#|-|\+|=|\d+(?=[.)]))")
+# `#12`, `owner/repo#12` and `GH-12` link to an issue and add an entry to its timeline.
+_REFERENCE = re.compile(r"(#|\bGH-)(?=\d)", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+_URL_CHARS = re.compile(r"^https?://[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+$", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?'\""
+
+
+def _escape_github(text: str) -> str:
+    out = "".join(_HTML.get(ch) or ("\\" + ch if ch in _GITHUB_ANYWHERE else ch) for ch in text)
+    return _REFERENCE.sub(lambda m: m.group(1) + ZWSP, out)
+
+
+def _github_url(url: str) -> str:
+    cut = len(url)
+    while cut and (url[cut - 1] in _URL_TRAILING or (url[cut - 1] == ")" and "(" not in url[:cut])):
+        cut -= 1
+    url, rest = url[:cut], url[cut:]
+    if _URL_CHARS.match(url) and len(url) > len("https://"):
+        # An autolink is literal inside: escaping its `_` would change the address it opens.
+        return f"<{url}>" + _escape_github(rest)
+    return _escape_github(url + rest)
+
+
+def _inert_line(line: str) -> str:
+    # Leading spaces go: four of them would make the line a code block.
+    line = line.lstrip()
+    parts: list[str] = []
+    at = 0
+    for match in _URL.finditer(line):
+        parts.append(_escape_github(line[at : match.start()]))
+        parts.append(_github_url(match.group()))
+        at = match.end()
+    parts.append(_escape_github(line[at:]))
+    out = "".join(parts)
+    # Digits stay and their `.` or `)` is escaped (`1\. text`); any other mark gets a backslash before it.
+    return _GITHUB_LINE_START.sub(
+        lambda m: (m.group(1) + "\\") if m.group(1)[0].isdigit() else ("\\" + m.group(1)), out, count=1
+    )
+
+
+def inert(text: str) -> str:
+    """What a person typed, as plain words in an issue or comment body: markdown escaped, HTML as entities,
+    line starts that would make a heading, list or quote escaped, links shown whole, mentions, issue
+    references and closing keywords broken, invisible characters dropped."""
+    return neutralize("\n".join(_inert_line(line) for line in visible(text).split("\n")))
+
+
+def inert_title(text: str) -> str:
+    """What a person typed, in an issue title (plain text on GitHub, where only mentions and references act)."""
+    return neutralize(_REFERENCE.sub(lambda m: m.group(1) + ZWSP, " ".join(visible(text).split())))
+
+
+def github_link(url: str) -> str:
+    """A link the bot accepted, for a GitHub body: an autolink (literal inside, opened as shown), with the
+    host's Unicode form beside its punycode form when they differ, so a look-alike host shows."""
+    if url_problem(url) is not None:
+        return inert(url)  # typed before links were checked: shown as text
+    opened, unicode = idn_forms(url)
+    # An accepted link holds no backtick, `<`, `>` or space, so neither the autolink nor the code span breaks.
+    return f"<{opened}>" + (f" (Unicode form: `{unicode}`)" if unicode else "")
+
+
 def issue_title(bounty: Bounty) -> str:
     """`Bounty - add <Exchange> connector`, naming the sub-type when there is only one (the Foundation's style)."""
     subtypes = bounty.form.subtypes
     kind = f" {subtypes[0].label}" if len(subtypes) == 1 else ""
-    return neutralize(f"Bounty - add {bounty.exchange}{kind} connector")
+    return f"Bounty - add {inert_title(bounty.exchange)}{kind} connector"
 
 
 def issue_body(
     bounty: Bounty, review: dict[ReviewItem, ReviewEntry], *, developer_portion: str, done: frozenset[str] = frozenset()
 ) -> str:
     f = bounty.form
+    exchange = inert(f.exchange)
     subtypes = ", ".join(s.label for s in f.subtypes)
-    docs = [f"- REST: {f.api_docs_rest}"]
+    docs = [f"- REST: {github_link(f.api_docs_rest)}"]
     if f.api_docs_ws != f.api_docs_rest:
-        docs.append(f"- WebSocket: {f.api_docs_ws}")
+        docs.append(f"- WebSocket: {github_link(f.api_docs_ws)}")
     else:
-        docs[0] = f"- REST and WebSocket: {f.api_docs_rest}"
+        docs[0] = f"- REST and WebSocket: {github_link(f.api_docs_rest)}"
     review_lines = []
     for item in ReviewItem:
         entry = review.get(item)
@@ -87,7 +160,7 @@ def issue_body(
             review_lines.append(f"- {item.label}: not reviewed")
         else:
             status = "ok" if entry.status is ReviewStatus.OK else "missing"
-            review_lines.append(f"- {item.label}: {status}" + (f" ({entry.note})" if entry.note else ""))
+            review_lines.append(f"- {item.label}: {status}" + (f" ({inert(entry.note)})" if entry.note else ""))
     checklist = [f"- [{'x' if t.key in done else ' '}] {t.label}" for t in IMPLEMENTATION[f.exchange_type]]
     guide = "CLOB connector" if f.exchange_type is ExchangeType.CLOB else "Gateway connector"
     text = "\n".join(
@@ -95,16 +168,16 @@ def issue_body(
             marker(bounty.id),
             "## Description",
             "",
-            f"Build a Hummingbot {guide} for **{f.exchange}** ({f.website}): {f.exchange_type.label}, "
+            f"Build a Hummingbot {guide} for **{exchange}** ({github_link(f.website)}): {f.exchange_type.label}, "
             f"sub-types {subtypes}. Sponsored by the exchange through the Connector Bounty program.",
-            *(["", f"Special features: {f.special_features}"] if f.special_features else []),
-            *(["", f"Testnet / sandbox: {f.testnet_url}"] if f.testnet_url else []),
+            *(["", f"Special features: {inert(f.special_features)}"] if f.special_features else []),
+            *(["", f"Testnet / sandbox: {github_link(f.testnet_url)}"] if f.testnet_url else []),
             "",
             "## API documentation",
             "",
             *docs,
-            f"- Authentication: {f.auth_method}",
-            f"- Rate limits: {f.rate_limits}",
+            f"- Authentication: {inert(f.auth_method)}",
+            f"- Rate limits: {inert(f.rate_limits)}",
             "",
             "## Technical review",
             "",
@@ -116,7 +189,7 @@ def issue_body(
             "",
             "## Bounty",
             "",
-            f"- Sponsor: {f.exchange}",
+            f"- Sponsor: {exchange}",
             f"- Bounty amount: {bounty.fee_usd:,} USD",
             f"- Developer portion: {developer_portion}",
         ]
@@ -126,11 +199,11 @@ def issue_body(
 
 def phase_comment(old: State, new: State, reason: str) -> str:
     line = f"Bounty status: **{old.label}** → **{new.label}**."
-    return bot_comment(line + (f"\n\n{reason}" if reason else ""))
+    return bot_comment(line + (f"\n\n{inert(reason)}" if reason else ""))
 
 
 def bug_title(bug: Bug, bounty: Bounty) -> str:
-    return neutralize(f"[{bug.severity.label}] {bounty.exchange} connector: {bug.title}")
+    return f"[{bug.severity.label}] {inert_title(bounty.exchange)} connector: {inert_title(bug.title)}"
 
 
 def bug_labels(bug: Bug) -> tuple[str, str]:
@@ -155,7 +228,7 @@ def bug_body(bug: Bug, bounty_issue: int) -> str:
             "",
             "## Description",
             "",
-            neutralize(bug.description),
+            inert(bug.description),
             "",
             "Closing this issue resolves the bug in BountyBot; reopening it reopens the bug.",
         ]
@@ -164,7 +237,7 @@ def bug_body(bug: Bug, bounty_issue: int) -> str:
 
 def bug_link_text(bug: Bug, bug_issue: int) -> str:
     """The bounty issue's comment linking a bug's issue (the comment handler marks and neutralises it)."""
-    return f"Bug reported ({bug.severity.label}): #{bug_issue} {bug.title}"
+    return f"Bug reported ({bug.severity.label}): #{bug_issue} {inert(bug.title)}"
 
 
 def tick_tasks(body: str, all_tasks: tuple[Task, ...], done: frozenset[str]) -> str:

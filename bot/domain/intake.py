@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlparse
 
 from bot.domain.errors import InvalidInput
+from bot.domain.inert import for_discord_code, visible
+from bot.domain.links import url_problem
 from bot.domain.models import ExchangeType, IntakeForm, SubType
 
 LIMITS = {
@@ -78,19 +79,6 @@ def _length(problems: list[str], key: str, value: str) -> None:
         problems.append(f"{label}: at most {high} characters (you gave {len(value)}); shorten it.")
 
 
-def url_problem(value: str) -> str | None:
-    """Why `value` is not an acceptable web link, or None when it is."""
-    if any(ch.isspace() for ch in value):
-        return f"`{value[:60]}` contains spaces; paste the link alone."
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https"):
-        return f"`{value[:60]}` must start with https:// (or http://)."
-    host = parsed.hostname or ""
-    if "." not in host or host.startswith(".") or host.endswith("."):
-        return f"`{value[:60]}` has no valid host name (like docs.example.com)."
-    return None
-
-
 def validate_exchange(answers: ExchangeAnswers, *, now: int) -> tuple[list[str], dict[str, object]]:
     """Check modal 1. Returns the problems and the cleaned values."""
     problems: list[str] = []
@@ -108,7 +96,9 @@ def validate_exchange(answers: ExchangeAnswers, *, now: int) -> tuple[list[str],
         try:
             subtypes.append(SubType(raw))
         except ValueError:
-            problems.append(f"Exchange type and sub-types: `{raw[:30]}` is not one of the listed sub-types.")
+            problems.append(
+                f"Exchange type and sub-types: {for_discord_code(raw, 30)} is not one of the listed sub-types."
+            )
     kinds = {s.exchange_type for s in subtypes}
     if not answers.subtypes:
         problems.append("Exchange type and sub-types: pick at least one sub-type.")
@@ -118,9 +108,9 @@ def validate_exchange(answers: ExchangeAnswers, *, now: int) -> tuple[list[str],
             "start a second bounty for the other type."
         )
 
-    contact = answers.contact.strip()
+    contact = visible(answers.contact).strip()
     _length(problems, "contact", contact)
-    timeline = answers.timeline.strip()
+    timeline = visible(answers.timeline).strip()
     _length(problems, "timeline", timeline)
     intro_at: int | None = None
     if match := _INTRO_RE.search(timeline):
@@ -128,7 +118,7 @@ def validate_exchange(answers: ExchangeAnswers, *, now: int) -> tuple[list[str],
             when = datetime.strptime(f"{match.group(1)} {match.group(2)}", "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
         except ValueError:
             problems.append(
-                f"Timeline and intro call: `{match.group(0)}` is not a real date and time; "
+                f"Timeline and intro call: {for_discord_code(match.group(0))} is not a real date and time; "
                 "write it as YYYY-MM-DD HH:MM in UTC."
             )
         else:
@@ -167,9 +157,9 @@ def validate_technical(answers: TechnicalAnswers) -> tuple[list[str], dict[str, 
     rest = links[0] if links else ""
     ws = links[1] if len(links) > 1 else rest
 
-    auth = answers.auth_method.strip()
+    auth = visible(answers.auth_method).strip()
     _length(problems, "auth_method", auth)
-    rate = answers.rate_limits.strip()
+    rate = visible(answers.rate_limits).strip()
     _length(problems, "rate_limits", rate)
     testnet = answers.testnet_url.strip()
     _length(problems, "testnet_url", testnet)
@@ -177,7 +167,7 @@ def validate_technical(answers: TechnicalAnswers) -> tuple[list[str], dict[str, 
         testnet = ""
     elif testnet and (why := url_problem(testnet)):
         problems.append(f"Testnet / sandbox URL: {why} Write `none` if there is no testnet.")
-    special = answers.special_features.strip()
+    special = visible(answers.special_features).strip()
     _length(problems, "special_features", special)
     return problems, {
         "api_docs_rest": rest,

@@ -1,16 +1,20 @@
 """What the bot tells people, as plain data: titles, text, fields. Rendering to embeds is the adapter's job.
 
-Notices travel through the outbox as JSON, so they hold only strings, numbers and lists.
+Notices travel through the outbox as JSON, so they hold only strings, numbers and lists. Their text is
+Discord markdown: whatever a person typed is put in through :mod:`bot.domain.inert`, so it shows as typed
+and never as a link, a mention, a heading or formatting.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain.bugs import Bug, BugState
 from bot.domain.checklists import Progress, Task
+from bot.domain.inert import for_discord, for_discord_code, for_discord_footer
 from bot.domain.lifecycle import PROCESS_PHASE, State, describe_moves
+from bot.domain.links import discord_link
 from bot.domain.models import Bounty, ReviewEntry, ReviewItem, ReviewStatus, StatePeriod
 from bot.domain.timeline import PHASE_TITLES, ProcessPhase
 from bot.domain.updates import WeeklyUpdate
@@ -103,34 +107,56 @@ def summarise(items: list[str], limit: int, *, separator: str = ", ") -> str:
     return separator.join(shown)
 
 
+# How staff return money today: the bot records a refund as the move to `refunded` (staff only, from a
+# cancelled or paid bounty), with what identifies the refund kept as the reason in the audit trail.
+REFUND_STEPS = (
+    "Send the money back outside the bot (to the wallet it came from, or by wire for escrow), then run "
+    "`/bounty advance` with `to: refunded` and the refund's transaction hash or wire reference as the "
+    "`reason`; it is kept in the audit trail."
+)
+
+
+class HasExchange(Protocol):
+    """A bounty, or a row of a bounty listing."""
+
+    @property
+    def exchange(self) -> str: ...
+
+
+def exchange_name(bounty: HasExchange) -> str:
+    """The exchange's name as typed, for a title or a line of a message."""
+    return for_discord(bounty.exchange, 80, one_line=True)
+
+
 def welcome(bounty: Bounty, *, fee_usd: int, setup_days: int) -> Notice:
     f = bounty.form
     subtypes = ", ".join(s.label for s in f.subtypes)
+    # Links are shown whole (a cut link would open somewhere else) with any Unicode host's punycode beside it.
+    docs = (
+        discord_link(f.api_docs_rest)
+        if f.api_docs_rest == f.api_docs_ws
+        else f"{discord_link(f.api_docs_rest)} (REST), {discord_link(f.api_docs_ws)} (WebSocket)"
+    )
     review = "\n".join(
-        f"• **{item.label}**: {clip(value or 'not given yet', 180)}"
+        f"• **{item.label}**: {value}"
         for item, value in (
-            (
-                ReviewItem.API_DOCS,
-                f.api_docs_rest
-                if f.api_docs_rest == f.api_docs_ws
-                else f"{f.api_docs_rest} (REST), {f.api_docs_ws} (WebSocket)",
-            ),
-            (ReviewItem.AUTHENTICATION, f.auth_method),
-            (ReviewItem.RATE_LIMITS, f.rate_limits),
-            (ReviewItem.TESTNET, f.testnet_url or "none"),
-            (ReviewItem.SPECIAL_FEATURES, f.special_features or "none"),
+            (ReviewItem.API_DOCS, docs),
+            (ReviewItem.AUTHENTICATION, for_discord(f.auth_method or "not given yet", 180)),
+            (ReviewItem.RATE_LIMITS, for_discord(f.rate_limits or "not given yet", 180)),
+            (ReviewItem.TESTNET, discord_link(f.testnet_url) if f.testnet_url else "none"),
+            (ReviewItem.SPECIAL_FEATURES, for_discord(f.special_features or "none", 180)),
         )
     )
     setup_due = bounty.created_at + setup_days * 86400
     return Notice(
-        title=f"Welcome, {f.exchange}: connector bounty #{bounty.id}",
+        title=f"Welcome, {exchange_name(bounty)}: connector bounty #{bounty.id}",
         description=(
             f"This private channel is where the Hummingbot Foundation and your team follow the "
             f"**{f.exchange_type.label}** connector ({subtypes}) from here to release. "
             f"Your fee of **{fee_usd:,} USDC/USDT** covers every sub-type listed, a year of maintenance included."
         ),
         fields=(
-            Field("Technical review (day 3–4)", clip(review, 1024)),
+            Field("Technical review (day 3–4)", clip_lines(review, 1024)),
             Field(
                 "Option A: direct crypto payment",
                 f"{fee_usd:,} USDC or USDT on Ethereum, BSC or Solana, confirmed on-chain within the hour. "
@@ -155,15 +181,15 @@ def welcome(bounty: Bounty, *, fee_usd: int, setup_days: int) -> Notice:
             ),
         ),
         tone="info",
-        footer=f"Bounty #{bounty.id} · contact: {clip(f.contact, 100)}",
+        footer=f"Bounty #{bounty.id} · contact: {for_discord_footer(f.contact, 100)}",
         ping_user_ids=(bounty.requester_id,),
     )
 
 
 def state_changed(bounty: Bounty, old: State, new: State, *, reason: str) -> Notice:
     return Notice(
-        title=f"Bounty #{bounty.id} {bounty.exchange}: {old.label} → {new.label}",
-        description=clip(reason, 1000) if reason else "",
+        title=f"Bounty #{bounty.id} {exchange_name(bounty)}: {old.label} → {new.label}",
+        description=for_discord(reason, 1000) if reason else "",
         tone="alert" if new in (State.CANCELLED, State.REFUNDED, State.REJECTED) else "ok",
         footer=describe_moves(new),
     )
@@ -171,7 +197,7 @@ def state_changed(bounty: Bounty, old: State, new: State, *, reason: str) -> Not
 
 def phase_overrun(bounty: Bounty, phase: ProcessPhase, target_days: int, since: int) -> Notice:
     return Notice(
-        title=f"Overrun: bounty #{bounty.id} {bounty.exchange} is past its {PHASE_TITLES[phase]} target",
+        title=f"Overrun: bounty #{bounty.id} {exchange_name(bounty)} is past its {PHASE_TITLES[phase]} target",
         description=(
             f"{PHASE_TITLES[phase]} started {ts(since)} and its target is {target_days} days. "
             f"The bounty is still `{bounty.state.label}`."
@@ -187,9 +213,10 @@ def review_summary(bounty: Bounty, entries: dict[ReviewItem, ReviewEntry]) -> st
         if entry is None:
             lines.append(f"⬜ {item.label}: not reviewed")
         elif entry.status is ReviewStatus.OK:
-            lines.append(f"✅ {item.label}" + (f": {clip(entry.note, 80)}" if entry.note else ""))
+            lines.append(f"✅ {item.label}" + (f": {for_discord(entry.note, 80, one_line=True)}" if entry.note else ""))
         else:
-            lines.append(f"❌ {item.label}: missing" + (f" ({clip(entry.note, 80)})" if entry.note else ""))
+            note = for_discord(entry.note, 80, one_line=True)
+            lines.append(f"❌ {item.label}: missing" + (f" ({note})" if entry.note else ""))
     return "\n".join(lines)
 
 
@@ -222,8 +249,9 @@ def timeline_lines(periods: list[StatePeriod], targets: dict[ProcessPhase, int],
 def developer_assigned(bounty: Bounty, user_id: int, login: str, kickoff_at: int, replaced: int | None) -> Notice:
     before = f" They take over from <@{replaced}>." if replaced else ""
     return Notice(
-        title=f"Developer assigned: {login}",
-        description=f"<@{user_id}> (GitHub `{login}`) builds the {bounty.exchange} connector.{before}\n"
+        title=f"Developer assigned: {for_discord(login, one_line=True)}",
+        description=f"<@{user_id}> (GitHub {for_discord_code(login)}) builds the {exchange_name(bounty)} "
+        f"connector.{before}\n"
         f"Kick-off call {ts(kickoff_at, 'F')} ({ts(kickoff_at)}), in the server's events.",
         fields=(
             Field(
@@ -243,12 +271,12 @@ def weekly_update(bounty: Bounty, author_id: int, update: WeeklyUpdate) -> Notic
         title=f"Weekly update · {update.percent}% complete",
         description=f"`{bar}` from <@{author_id}>",
         fields=(
-            Field("Done this week", clip(update.done, 1024)),
-            Field("Next", clip(update.next, 1024)),
-            Field("Blockers", clip(update.blockers, 1024)),
+            Field("Done this week", for_discord(update.done, 1024)),
+            Field("Next", for_discord(update.next, 1024)),
+            Field("Blockers", for_discord(update.blockers, 1024)),
         ),
         tone="warn" if update.blockers != "None" else "info",
-        footer=f"Bounty #{bounty.id} {bounty.exchange}",
+        footer=f"Bounty #{bounty.id} {for_discord_footer(bounty.exchange)}",
     )
 
 
@@ -272,39 +300,44 @@ def sla_text(bug: Bug) -> str:
 def bug_line(bug: Bug, now: int) -> str:
     late = " ⚠️ **SLA breached**" if bug.state is BugState.OPEN and bug.due_at and bug.due_at <= now else ""
     link = f" · [GitHub #{bug.github_number}]({bug.github_url})" if bug.github_url else ""
-    return f"**#{bug.id}** {bug.severity.label} · {clip(bug.title, 80)} · {sla_text(bug)}{late}{link}"
+    title = for_discord(bug.title, 80, one_line=True)
+    return f"**#{bug.id}** {bug.severity.label} · {title} · {sla_text(bug)}{late}{link}"
 
 
 def bug_reported(bounty: Bounty, bug: Bug) -> Notice:
     return Notice(
-        title=f"Bug #{bug.id} ({bug.severity.label}): {bug.title}",
-        description=clip(bug.description, 1500),
+        title=f"Bug #{bug.id} ({bug.severity.label}): {for_discord(bug.title, 200, one_line=True)}",
+        description=for_discord(bug.description, 1500),
         fields=(Field("SLA", sla_text(bug), inline=True), Field("Reported by", f"<@{bug.reporter_id}>", inline=True)),
         tone="alert" if bug.severity.value == "critical" else "warn",
-        footer=f"Bounty #{bounty.id} {bounty.exchange} · the developer resolves it with /bug resolve",
+        footer=f"Bounty #{bounty.id} {for_discord_footer(bounty.exchange)} · "
+        "the developer resolves it with /bug resolve",
     )
 
 
 def bug_state_changed(bug: Bug, by: str) -> Notice:
+    """`by`: who did it, already in Discord markdown (a mention, or a quoted GitHub login)."""
+    title = for_discord(bug.title, 200, one_line=True)
     if bug.state is BugState.RESOLVED:
-        return Notice(title=f"Bug #{bug.id} resolved: {bug.title}", description=f"Resolved by {by}.", tone="ok")
+        return Notice(title=f"Bug #{bug.id} resolved: {title}", description=f"Resolved by {by}.", tone="ok")
     return Notice(
-        title=f"Bug #{bug.id} reopened: {bug.title}",
+        title=f"Bug #{bug.id} reopened: {title}",
         description=f"Reopened by {by}. SLA: {sla_text(bug)}.",
         tone="warn",
     )
 
 
 def bug_sla(bounty: Bounty, bug: Bug, stage: str) -> Notice:
+    title = for_discord(bug.title, 200, one_line=True)
     if stage == "breach":
         return Notice(
-            title=f"SLA breached: bug #{bug.id} ({bug.severity.label}) on bounty #{bounty.id} {bounty.exchange}",
-            description=f"{bug.title}\nIt was due {ts(bug.due_at or 0)} and is still open.",
+            title=f"SLA breached: bug #{bug.id} ({bug.severity.label}) on bounty #{bounty.id} {exchange_name(bounty)}",
+            description=f"{title}\nIt was due {ts(bug.due_at or 0)} and is still open.",
             tone="alert",
         )
     share = "half" if stage == "warn_50" else "90%"
     return Notice(
         title=f"Bug #{bug.id} ({bug.severity.label}): {share} of its SLA window used",
-        description=f"{bug.title}\nDue {ts(bug.due_at or 0)}.",
+        description=f"{title}\nDue {ts(bug.due_at or 0)}.",
         tone="warn",
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.domain.inert import for_discord_code
+
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TOKEN_PROGRAMS = frozenset(
     {
@@ -23,7 +25,6 @@ TOKEN_PROGRAMS = frozenset(
 
 _EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _EVM_TX = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+$")
 
 
 class Chain(StrEnum):
@@ -145,18 +146,21 @@ def show(amount: int, decimals: int) -> str:
 
 
 def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 12.0) -> Verdict:
-    """Which transfers in `facts` count for `expect`, or the one precise reason none do."""
+    """Which transfers in `facts` count for `expect`, or the one precise reason none do. (What the chain
+    reported is quoted as inert code: an RPC answer is not trusted to be free of markup either.)"""
     chain, tx = facts.chain, facts.tx
     if not facts.found:
         return Verdict(
             Reason.NOT_FOUND,
-            f"Transaction `{tx}` is not on {chain.label} yet (or not at all); "
+            f"Transaction {for_discord_code(tx)} is not on {chain.label} yet (or not at all); "
             "check the hash and the chain, or wait a minute and try again.",
         )
     if facts.succeeded is None:
-        return Verdict(Reason.FAILED, f"Transaction `{tx}` has no success status, so it cannot count as a payment.")
+        return Verdict(
+            Reason.FAILED, f"Transaction {for_discord_code(tx)} has no success status, so it cannot count as a payment."
+        )
     if not facts.succeeded:
-        return Verdict(Reason.FAILED, f"Transaction `{tx}` failed (reverted); no tokens moved.")
+        return Verdict(Reason.FAILED, f"Transaction {for_discord_code(tx)} failed (reverted); no tokens moved.")
     by_address = {t.address.lower() if chain.is_evm else t.address: t for t in expect.tokens}
 
     def token_of(transfer: Transfer) -> Token | None:
@@ -166,7 +170,7 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
     ours = [t for t in to_us if token_of(t) is not None and t.amount > 0]
     if not ours:
         if to_us:
-            seen = ", ".join(sorted({f"`{t.token}`" for t in to_us}))
+            seen = ", ".join(sorted({for_discord_code(t.token) for t in to_us}))
             allowed = ", ".join(f"{t.symbol} `{t.address}`" for t in expect.tokens)
             return Verdict(
                 Reason.WRONG_TOKEN,
@@ -175,18 +179,18 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
                 "address is not USDC or USDT.",
             )
         if any(token_of(t) for t in facts.transfers):
-            where = ", ".join(sorted({f"`{t.recipient}`" for t in facts.transfers if token_of(t)}))
+            where = ", ".join(sorted({for_discord_code(t.recipient) for t in facts.transfers if token_of(t)}))
             return Verdict(
                 Reason.WRONG_RECIPIENT,
                 f"The tokens went to {where}, not to the Foundation's {chain.label} address `{expect.receiver}`.",
             )
-        return Verdict(Reason.NO_TRANSFER, f"Transaction `{tx}` moved no USDC or USDT.")
+        return Verdict(Reason.NO_TRANSFER, f"Transaction {for_discord_code(tx)} moved no USDC or USDT.")
     if expect.any_sender or (expect.reference is not None and expect.reference in facts.account_keys):
         accepted = ours  # a staff check, or a Solana Pay transfer carrying this bounty's own reference key
     elif expect.sender is not None:
         accepted = [t for t in ours if same(t.sender, expect.sender, chain)]
         if not accepted:
-            senders = ", ".join(sorted({f"`{t.sender}`" for t in ours}))
+            senders = ", ".join(sorted({for_discord_code(t.sender) for t in ours}))
             return Verdict(
                 Reason.WRONG_SENDER,
                 f"The payment came from {senders}, not from the registered wallet "
@@ -255,18 +259,37 @@ def settle(matches: tuple[Match, ...], owed_before: int) -> Verdict:
 
 
 # --- input validation ---------------------------------------------------------------------------
+# Everything here judges what a person typed, so each problem is one sentence that quotes the value safely
+# (inert inline code) and says how to fix it.
+
+_BASE58_VALUE = {c: i for i, c in enumerate("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")}
+SIGNATURE_BYTES = 64
+PUBKEY_BYTES = 32
+
+
+def base58_decode(value: str) -> bytes | None:
+    """The bytes `value` spells in base58 (Bitcoin's alphabet, which Solana uses), or None when it is not
+    base58. Pure, so that checking a signature's shape needs neither solders nor the event loop's time to
+    import it; bounded, because a base58 number's cost grows with the square of its length."""
+    if not value or len(value) > 128 or any(c not in _BASE58_VALUE for c in value):
+        return None
+    number = 0
+    for c in value:
+        number = number * 58 + _BASE58_VALUE[c]
+    zeros = len(value) - len(value.lstrip("1"))  # each leading "1" is a leading zero byte
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 
 def evm_address_problem(value: str) -> str | None:
     from eth_utils import is_checksum_address
 
-    if not _EVM_ADDRESS.match(value):
-        return f"`{value[:50]}` is not an address: it must be 0x followed by 40 hexadecimal characters."
+    if not _EVM_ADDRESS.fullmatch(value):
+        return f"{for_discord_code(value, 60)} is not an address: it must be 0x followed by 40 hexadecimal characters."
     body = value[2:]
     if body != body.lower() and body != body.upper() and not is_checksum_address(value):
         return (
-            f"`{value}` fails its EIP-55 checksum (a letter's case is wrong, often a typo); copy the address "
-            "again from your wallet."
+            f"{for_discord_code(value)} fails its EIP-55 checksum (a letter's case is wrong, often a typo); copy "
+            "the address again from your wallet."
         )
     return None
 
@@ -278,22 +301,82 @@ def checksum(value: str) -> str:
 
 
 def solana_address_problem(value: str) -> str | None:
-    if not _BASE58.match(value or ""):
-        return f"`{value[:50]}` is not a Solana address: use base58 characters only (no 0, O, I or l)."
-    from solders.pubkey import Pubkey
-
-    try:
-        Pubkey.from_string(value)
-    except ValueError:
-        return f"`{value[:50]}` is not a Solana address: it must decode to exactly 32 bytes."
+    shown = for_discord_code(value, 60)
+    decoded = base58_decode(value)
+    if decoded is None:
+        return f"{shown} is not a Solana address: use base58 characters only (no 0, O, I or l)."
+    if len(decoded) != PUBKEY_BYTES:
+        return f"{shown} is not a Solana address: it must decode to exactly {PUBKEY_BYTES} bytes."
     return None
 
 
 def tx_problem(chain: Chain, tx: str) -> str | None:
+    """Why `tx` cannot be a transaction of `chain` (checked before any RPC is asked), or None."""
     if chain.is_evm:
-        if not _EVM_TX.match(tx):
-            return f"`{tx[:80]}` is not a {chain.label} transaction hash: 0x followed by 64 hexadecimal characters."
+        if not _EVM_TX.fullmatch(tx):
+            return (
+                f"{for_discord_code(tx, 90)} is not an {chain.label} transaction hash: 0x followed by 64 "
+                "hexadecimal characters."
+            )
         return None
-    if not _BASE58.match(tx or "") or not 80 <= len(tx) <= 90:
-        return f"`{tx[:90]}` is not a Solana transaction signature (87–88 base58 characters)."
+    decoded = base58_decode(tx)
+    if decoded is None or len(decoded) != SIGNATURE_BYTES:
+        why = "use base58 characters only (no 0, O, I or l)" if decoded is None else "it must decode to 64 bytes"
+        return (
+            f"{for_discord_code(tx, 90)} is not a Solana transaction signature ({why}); copy the signature "
+            "(87–88 characters) from your wallet or an explorer."
+        )
     return None
+
+
+def split_payment_key(key: str) -> tuple[str, str, str]:
+    """(chain, tx, index) of a :func:`payment_key`. Split from both ends: an escrow key's middle is the
+    wire's reference, which may itself hold `:`."""
+    chain, rest = key.split(":", 1)
+    tx, index = rest.rsplit(":", 1)
+    return chain, tx, index
+
+
+# A wire's reference as banks write it (SWIFT's field 20 allows letters, digits and / - ? : ( ) . , ' +):
+# no spaces, no markup, nothing that could be a link or a mention.
+_WIRE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/\-?:().,'+_#]*")
+WIRE_REFERENCE_LENGTH = (3, 64)
+
+
+def wire_reference_problem(reference: str) -> str | None:
+    low, high = WIRE_REFERENCE_LENGTH
+    if not low <= len(reference) <= high or not _WIRE_REFERENCE.fullmatch(reference):
+        return (
+            f"{for_discord_code(reference, 60)} is not a wire reference: give it as the bank shows it, "
+            f"{low}–{high} letters, digits and / - ? : ( ) . , ' + _ # without spaces."
+        )
+    return None
+
+
+# An amount typed in digits: optional thousands separators (`10,000`) and a decimal point. No sign, no
+# exponent, no NaN or infinity, no digits of other scripts: `Decimal` would take all of those.
+_AMOUNT = re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?")
+MAX_AMOUNT_TEXT = 40
+
+
+def parse_amount(text: str, *, decimals: int, maximum: int, unit: str) -> tuple[int | None, str | None]:
+    """(`text` in base units of `decimals`, None), or (None, the one sentence that says what is wrong).
+
+    `maximum` is in whole units: an amount above it is refused as a typo rather than recorded.
+    """
+    text = text.strip()
+    shown = for_discord_code(text, 30)
+    example = "like 10000 or 10,000.50" if decimals >= 2 else "like 10000"
+    match = _AMOUNT.fullmatch(text) if len(text) <= MAX_AMOUNT_TEXT else None
+    if match is None:
+        return None, f"{shown} is not an amount: write it in digits, {example} (no sign, letters or exponent)."
+    fraction = match["fraction"] or ""
+    if len(fraction) > decimals:
+        return None, f"{shown} has more than {decimals} decimals; {unit} amounts go to {decimals} decimals."
+    whole = int(match["whole"].replace(",", ""))
+    units = whole * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
+    if units <= 0:
+        return None, f"{shown} is nothing; give the amount received, {example}."
+    if units > maximum * 10**decimals:
+        return None, f"{shown} is more than {maximum:,} {unit}, more than any payment here; check the amount."
+    return units, None

@@ -8,6 +8,7 @@ from bot.changes import Change
 from bot.domain import notices
 from bot.domain.access import AUDIENCES, Access, Actor, authorize, lifecycle_role
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
+from bot.domain.inert import for_discord, visible
 from bot.domain.lifecycle import CLOSED, PAID, Role, State
 from bot.domain.models import (
     AuditEntry,
@@ -79,7 +80,7 @@ class BountyService:
             return mine[0]
         if not mine:
             raise NotFound("Which bounty? Give its number, or run the command in the bounty's channel.")
-        numbers = ", ".join(f"#{b.id} {b.exchange}" for b in mine)
+        numbers = ", ".join(f"#{b.id} {notices.exchange_name(b)}" for b in mine)
         raise NotFound(f"You are on several bounties ({numbers}); give the number of the one you mean.")
 
     async def visible(
@@ -123,7 +124,7 @@ class BountyService:
     ) -> ReviewOutcome:
         """Record one technical-review item. The first record opens the review; all five ok completes it."""
         authorize(actor, "bounty review")
-        note = note.strip()
+        note = visible(note).strip()
         if len(note) > MAX_NOTE:
             raise InvalidInput([f"Note: at most {MAX_NOTE} characters (you gave {len(note)})."])
         if status is ReviewStatus.MISSING and not note:
@@ -172,7 +173,7 @@ class BountyService:
                     bounty_id=bounty.id,
                     notice=notices.Notice(
                         title=f"Technical review: {item.label} is missing",
-                        description=note,
+                        description=for_discord(note),
                         tone="warn",
                         footer="Reply here with what is needed; staff will update the review.",
                     ).to_payload(),
@@ -219,7 +220,7 @@ class BountyService:
 
     async def cancel(self, actor: Actor, bounty_id: int | None, channel_id: int | None, reason: str) -> Bounty:
         bounty, members = await self.visible(actor, bounty_id, channel_id, "bounty cancel")
-        reason = reason.strip()
+        reason = visible(reason).strip()
         if not reason:
             raise InvalidInput(["Reason: say why the bounty is cancelled; it is kept in the audit trail."])
         if len(reason) > MAX_REASON:
@@ -235,8 +236,9 @@ class BountyService:
                     f"bounty:{bounty.id}:refund_due",
                     "staff.post",
                     notice=notices.Notice(
-                        title=f"Refund due: bounty #{bounty.id} {bounty.exchange} was cancelled after payment",
-                        description="Return the fee, then record it with `/bounty refund`.",
+                        title=f"Refund due: bounty #{bounty.id} {notices.exchange_name(bounty)} was cancelled "
+                        "after payment",
+                        description=notices.REFUND_STEPS,
                         tone="alert",
                     ).to_payload(),
                 )
@@ -247,7 +249,7 @@ class BountyService:
     ) -> Bounty:
         authorize(actor, "bounty advance")
         bounty = await self.find(bounty_id, channel_id, actor)
-        reason = reason.strip()
+        reason = visible(reason).strip()
         if len(reason) > MAX_REASON:
             raise InvalidInput([f"Reason: at most {MAX_REASON} characters (you gave {len(reason)})."])
         async with self.ctx.changes.begin() as ch:

@@ -13,6 +13,7 @@ from bot.domain import notices
 from bot.domain.access import Actor
 from bot.domain.bugs import REPORTABLE, Bug, BugState, Severity, checkpoints, sla_hours, validate_report
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
+from bot.domain.inert import for_discord_code
 from bot.domain.models import Bounty, Member, MemberRole
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
@@ -119,7 +120,7 @@ class BugService:
         bounty = await bounties.get(self.ctx.conn, bug.bounty_id)
         assert bounty is not None
         by = (
-            f"`{login}` on GitHub"
+            f"{for_discord_code(login, 40)} on GitHub"
             if login
             else "its GitHub issue being " + ("closed" if state == "closed" else "reopened")
         )

@@ -9,6 +9,7 @@ from bot.domain import notices
 from bot.domain.access import Actor, may, membership
 from bot.domain.checklists import ChecklistKind, Progress, changes, tasks
 from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import State
 from bot.domain.models import Bounty, MemberRole
 from bot.services.bounties import BountyService
@@ -51,7 +52,10 @@ class ChecklistService:
         unknown = [key for key in selected if key not in known]
         if unknown:
             raise InvalidInput(
-                [f"Checklist: `{unknown[0][:40]}` is not a task of this checklist; run `/checklist` again."]
+                [
+                    f"Checklist: {for_discord_code(unknown[0], 40)} is not a task of this checklist; "
+                    "run `/checklist` again."
+                ]
             )
         after = frozenset(selected)
         async with self.ctx.changes.begin() as ch:

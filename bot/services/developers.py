@@ -10,6 +10,7 @@ from bot.domain import notices
 from bot.domain.access import Actor, authorize
 from bot.domain.developers import ASSIGNABLE, check_one_active, clean_login, github_login_problem
 from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty, MemberRole
 from bot.services.bounties import BountyService, queue_access
@@ -39,7 +40,7 @@ def parse_kickoff(text: str, now: int, default_hour: int) -> int:
         when = int(datetime.strptime(text, KICKOFF_FORMAT).replace(tzinfo=UTC).timestamp())
     except ValueError:
         raise InvalidInput(
-            [f"Kick-off: `{text[:40]}` is not a date and time; write it as YYYY-MM-DD HH:MM in UTC."]
+            [f"Kick-off: {for_discord_code(text, 40)} is not a date and time; write it as YYYY-MM-DD HH:MM in UTC."]
         ) from None
     if when <= now:
         raise InvalidInput(["Kick-off: that time is in the past; pick a future time (UTC)."])
@@ -86,7 +87,9 @@ class DeveloperService:
         check_one_active(f"<@{user_id}>", await developers.other_bounties(conn, user_id, login, bounty.id))
         current = await developers.for_bounty(conn, bounty.id)
         if current is not None and current.user_id == user_id and current.github_login == login:
-            raise RuleViolation(f"<@{user_id}> (`{login}`) is already the developer of bounty #{bounty.id}.")
+            raise RuleViolation(
+                f"<@{user_id}> ({for_discord_code(login)}) is already the developer of bounty #{bounty.id}."
+            )
         kickoff_at = parse_kickoff(kickoff, self.ctx.clock.now(), self.ctx.config.updates.hour)
         replaced = current.user_id if current is not None and current.user_id != user_id else None
         async with self.ctx.changes.begin() as ch:
@@ -129,7 +132,8 @@ class DeveloperService:
 
     async def _start_development(self, ch: Change, bounty: Bounty, actor: Actor, user_id: int, login: str) -> Bounty:
         """Funded → open → development: developer selection is over."""
-        reason = f"Developer <@{user_id}> ({login}) assigned."
+        # Plain text, like every reason: the notice shows it as typed (the assignment notice mentions them).
+        reason = f"Developer {login} (GitHub) assigned."
         for before, after in ((State.FUNDED, State.OPEN), (State.OPEN, State.DEVELOPMENT)):
             if bounty.state is before:
                 bounty = await transition(

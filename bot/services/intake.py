@@ -48,7 +48,8 @@ class IntakeService:
         if existing is not None:
             where = f" in <#{existing.channel_id}>" if existing.channel_id else ""
             raise RuleViolation(
-                f"{existing.exchange} already has an open bounty: #{existing.id} ({existing.state.label}){where}. "
+                f"{notices.exchange_name(existing)} already has an open bounty: #{existing.id} "
+                f"({existing.state.label}){where}. "
                 "Ask its exchange lead to add you with `/bounty members add`."
             )
 
@@ -111,7 +112,7 @@ class IntakeService:
                     f"bounty:{bounty_id}:staff_new",
                     "staff.post",
                     notice=notices.Notice(
-                        title=f"New bounty #{bounty_id}: {form.exchange}",
+                        title=f"New bounty #{bounty_id}: {notices.exchange_name(bounty)}",
                         description=f"{form.exchange_type.label} ({', '.join(s.label for s in form.subtypes)}), "
                         f"started by <@{actor.user_id}>. Review it with `/bounty review`.",
                     ).to_payload(),

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from bot.changes import Change
 from bot.domain import notices
 from bot.domain.access import Actor
 from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty
 from bot.domain.payments import (
@@ -23,6 +23,7 @@ from bot.domain.payments import (
     Chain,
     Match,
     Reason,
+    Token,
     Transfer,
     TxFacts,
     Verdict,
@@ -30,12 +31,15 @@ from bot.domain.payments import (
     evaluate,
     evm_address_problem,
     normalized,
+    parse_amount,
     settle,
     show,
     show_usd,
     solana_address_problem,
+    split_payment_key,
     to_base_units,
     tx_problem,
+    wire_reference_problem,
 )
 from bot.integrations.rpc import RpcUnavailable
 from bot.services.bounties import BountyService
@@ -47,6 +51,9 @@ from bot.store.payments import PaymentRow
 
 PAYABLE = frozenset({State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT})
 ESCROW_DECIMALS = 2
+# The most one declared wire can be: the fee range tops out at 25,000 and a renewal is 2,000, so anything
+# near this is a typo (an extra zero or three), refused rather than recorded and flagged for a refund.
+MAX_ESCROW_USD = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -200,13 +207,46 @@ class PaymentService:
         verdict = await self.verifier.check(
             chain, tx, self.verifier.expectation(chain, sender=wallet, reference=reference)
         )
+        if verdict.reason is Reason.INCONSISTENT:
+            verdict = await self.report_unreadable(bounty, chain, tx, verdict)
         return await self.record(bounty, verdict, source="submit", actor_id=actor.user_id)
+
+    async def report_unreadable(self, bounty: Bounty, chain: Chain, tx: str, verdict: Verdict) -> Verdict:
+        """A chain's answer about `tx` did not add up: staff are alerted (once per transaction, through the
+        outbox, with the detail), and the verdict the payer sees says so without the technical detail."""
+        async with self.ctx.changes.begin() as ch:
+            await ch.audit(
+                "payment_unreadable",
+                actor_id=None,
+                bounty_id=bounty.id,
+                chain=chain.value,
+                tx=tx,
+                detail=verdict.message,
+            )
+            await ch.send(
+                f"payment:unreadable:{chain.value}:{tx}",
+                "staff.post",
+                notice=notices.Notice(
+                    title=f"Payment check failed: bounty #{bounty.id} {notices.exchange_name(bounty)}",
+                    description=f"{chain.label} answered about transaction {for_discord_code(tx)} in a shape the "
+                    f"bot cannot read, so it is not counted: {for_discord_code(verdict.message, 300)}\n"
+                    f"Check it with `bountybot verify-payment --chain {chain.value} --tx <hash>`; once the RPC "
+                    "answers properly, `/pay submit` or the watcher counts it.",
+                    tone="alert",
+                ).to_payload(),
+            )
+        return Verdict(
+            Reason.INCONSISTENT,
+            f"{chain.label} gave an answer about {for_discord_code(tx)} that does not add up, so it is not "
+            "counted yet. Staff have been told and will check it; nothing you sent is lost.",
+        )
 
     async def _already(self, bounty: Bounty, owner: int, tx: str) -> Recorded:
         _, owed = await self.owed(bounty)
         verdict = Verdict(
             Reason.ALREADY_COUNTED,
-            f"Transaction `{tx}` was already counted for bounty #{owner}; a transaction can fund one bounty only.",
+            f"Transaction {for_discord_code(tx)} was already counted for bounty #{owner}; a transaction can fund "
+            "one bounty only.",
         )
         return Recorded(verdict, bounty, owed, False)
 
@@ -240,7 +280,7 @@ class PaymentService:
                 return await self._record(ch, bounty, fresh, source=source, actor_id=actor_id)
         except sqlite3.IntegrityError:
             # A concurrent submit (or the watcher) counted it first; the ledger's keys decided.
-            chain, tx, _ = fresh[0].key.split(":")
+            chain, tx, _ = split_payment_key(fresh[0].key)
             owner = await payments.funding_bounty(self.ctx.conn, chain, tx)
             return await self._already(bounty, owner or bounty.id, tx)
 
@@ -253,7 +293,7 @@ class PaymentService:
         fee = to_base_units(current.fee_usd, NORMAL_DECIMALS)
         paid_before = sum(r.normalized for r in rows)
         owed_before = max(0, fee - paid_before)
-        chain, tx, _ = fresh[0].key.split(":")
+        chain, tx, _ = split_payment_key(fresh[0].key)
         for match in fresh:
             row = PaymentRow(
                 match.key,
@@ -303,8 +343,9 @@ class PaymentService:
                 f"refund:{fresh[0].key}",
                 "staff.post",
                 notice=notices.Notice(
-                    title=f"Refund due: {amount_text} {where} for bounty #{bounty.id} {bounty.exchange}",
-                    description=f"The bounty is `{current.state.label}`; the payment `{tx}` owes a full refund.",
+                    title=f"Refund due: {amount_text} {where} for bounty #{bounty.id} {notices.exchange_name(bounty)}",
+                    description=f"The bounty is `{current.state.label}`; the payment {for_discord_code(tx)} owes "
+                    f"a full refund. {notices.REFUND_STEPS}",
                     tone="alert",
                 ).to_payload(),
             )
@@ -317,8 +358,8 @@ class PaymentService:
                     "staff.post",
                     notice=notices.Notice(
                         title=f"Overpayment: refund {show(excess, decimals)} {fresh[0].token.symbol} to "
-                        f"bounty #{bounty.id} {bounty.exchange}",
-                        description=f"Payment `{tx}` {where} exceeded what was owed.",
+                        f"bounty #{bounty.id} {notices.exchange_name(bounty)}",
+                        description=f"Payment {for_discord_code(tx)} {where} exceeded what was owed.",
                         tone="alert",
                     ).to_payload(),
                 )
@@ -359,7 +400,7 @@ class PaymentService:
                     f"bounty:{bounty.id}:escrow",
                     "staff.post",
                     notice=notices.Notice(
-                        title=f"Escrow chosen: bounty #{bounty.id} {bounty.exchange}",
+                        title=f"Escrow chosen: bounty #{bounty.id} {notices.exchange_name(bounty)}",
                         description=f"<@{actor.user_id}> chose option B. Send the wire instructions in "
                         f"<#{bounty.channel_id}> and confirm the wire with `/pay confirm-escrow` when it arrives.",
                     ).to_payload(),
@@ -372,22 +413,13 @@ class PaymentService:
         bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay confirm-escrow")
         reference = reference.strip()
         problems = []
-        if not 3 <= len(reference) <= 100 or any(ch.isspace() for ch in reference):
-            problems.append("Reference: the wire reference, 3–100 characters without spaces.")
-        try:
-            value = Decimal(amount.replace(",", "").strip())
-        except InvalidOperation:
-            value = Decimal(-1)
-        if value <= 0 or value != value.quantize(Decimal("0.01")) or value > 1_000_000:
-            problems.append(
-                f"Amount: `{amount[:30]}` must be a positive USD amount with at most 2 decimals "
-                "(like 10000 or 10000.50)."
-            )
-        if problems:
+        if why := wire_reference_problem(reference):
+            problems.append(f"Reference: {why}")
+        cents, why = parse_amount(amount, decimals=ESCROW_DECIMALS, maximum=MAX_ESCROW_USD, unit="USD")
+        if why:
+            problems.append(f"Amount: {why}")
+        if problems or cents is None:
             raise InvalidInput(problems)
-        from bot.domain.payments import Token
-
-        cents = int(value * 100)
         match = Match(f"escrow:{reference}:0", Token("USD", "wire", ESCROW_DECIMALS), cents, "escrow", "foundation")
         return await self.record(
             bounty, Verdict(Reason.PAID, "ok", (match,), final=True), source="escrow", actor_id=actor.user_id
@@ -486,6 +518,9 @@ class PaymentWatch:
                 )
                 if verdict.reason is Reason.RPC_UNAVAILABLE:
                     raise RpcUnavailable(verdict.message)
+                if verdict.reason is Reason.INCONSISTENT:
+                    await self.service.report_unreadable(bounty, Chain.SOLANA, sig, verdict)
+                    continue
                 recorded = await self.service.record(bounty, verdict, source="watcher", actor_id=None)
                 found += recorded.verdict.reason in (Reason.PAID, Reason.PARTIAL, Reason.OVERPAID)
         return found

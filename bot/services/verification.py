@@ -132,7 +132,8 @@ class Verifier:
                 "lost: try again in a few minutes; the bot also keeps checking by itself.",
             )
         except (KeyError, TypeError, ValueError) as exc:
-            return Verdict(
-                Reason.INCONSISTENT, f"{chain.label} gave an answer that does not add up ({exc}); staff have been told."
-            )
+            # Whoever asked decides who to tell: `/pay submit` and the watcher alert staff, while the staff
+            # command line shows it to the staff member running it. This says only what happened.
+            log.warning("%s answered about %s in a shape that does not add up", chain.label, tx, exc_info=True)
+            return Verdict(Reason.INCONSISTENT, f"{chain.label} gave an answer that does not add up ({exc!r}).")
         return evaluate(facts, expect, seconds_per_block=self.chain_config(chain).seconds_per_block)

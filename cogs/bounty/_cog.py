@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
-from bot.domain.notices import review_summary, ts
+from bot.domain.notices import exchange_name, review_summary, ts
 from bot.tree import actor_for
 from cogs.bounty._intake import ExchangeModal
 from cogs.bounty._render import LIST_LINES, list_embed, status_embed
@@ -154,7 +155,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
     ) -> None:
         found = await self.bounties.cancel(actor_for(interaction), bounty, interaction.channel_id, reason)
         await interaction.response.send_message(
-            f"Bounty #{found.id} for {found.exchange} is cancelled.", ephemeral=True, allowed_mentions=NONE
+            f"Bounty #{found.id} for {exchange_name(found)} is cancelled.", ephemeral=True, allowed_mentions=NONE
         )
 
     @app_commands.command(name="advance", description="Move a bounty's lifecycle by hand (staff)")
@@ -197,7 +198,8 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         )
         before = f" (replacing <@{done.replaced}>)" if done.replaced else ""
         await interaction.response.send_message(
-            f"{developer.mention} (`{done.login}`) builds bounty #{done.bounty.id} {done.bounty.exchange}{before}. "
+            f"{developer.mention} ({for_discord_code(done.login)}) builds bounty #{done.bounty.id} "
+            f"{exchange_name(done.bounty)}{before}. "
             f"It is now **{done.bounty.state.label}**; kick-off {ts(done.kickoff_at, 'F')}.",
             ephemeral=True,
             allowed_mentions=NONE,

@@ -14,6 +14,7 @@ import discord
 from bot.domain.errors import InvalidInput
 from bot.domain.intake import LIMITS, ExchangeAnswers, TechnicalAnswers
 from bot.domain.models import SubType
+from bot.domain.notices import exchange_name
 from bot.tree import actor_for, component_origin_ok, report_error
 from cogs.components import NUMBER
 from cogs.retry import RetryView, modal_id
@@ -192,7 +193,7 @@ class TechnicalModal(discord.ui.Modal, title="New connector bounty (2 of 2)"):
         else:
             where = "Your private channel is being created; you will be mentioned in it within a few minutes."
         await interaction.followup.send(
-            f"**Bounty #{bounty.id} for {bounty.exchange} is started.** {where}\n"
+            f"**Bounty #{bounty.id} for {exchange_name(bounty)} is started.** {where}\n"
             "Next: Foundation staff review your technical details, then you choose how to pay.",
             ephemeral=True,
         )

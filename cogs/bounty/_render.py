@@ -6,6 +6,7 @@ import discord
 
 from bot.domain import notices
 from bot.domain.checklists import ChecklistKind, Progress, tasks
+from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import PAID, PROCESS_PHASE, State
 from bot.domain.models import MemberRole
 from bot.domain.notices import COLORS, ts
@@ -51,7 +52,7 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     phase = PROCESS_PHASE[b.state]
     phase_text = PHASE_TITLES[phase] if phase else b.state.label.capitalize()
     embed = discord.Embed(
-        title=f"Bounty #{b.id} · {b.exchange}",
+        title=f"Bounty #{b.id} · {notices.exchange_name(b)}",
         description=f"**{b.state.label.capitalize()}** ({phase_text}) since {ts(b.state_since)}"
         + (f" · <#{b.channel_id}>" if b.channel_id else ""),
         colour=COLORS["alert"] if b.state in (State.CANCELLED, State.REFUNDED, State.REJECTED) else COLORS["info"],
@@ -73,7 +74,9 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     if snap.developer is not None:
         user_id, login, active = snap.developer
         embed.add_field(
-            name="Developer", value=f"<@{user_id}> · GitHub `{login}` · last active {ts(active)}", inline=False
+            name="Developer",
+            value=f"<@{user_id}> · GitHub {for_discord_code(login)} · last active {ts(active)}",
+            inline=False,
         )
     embed.add_field(name="Checklist", value=checklist, inline=True)
     embed.add_field(name="Open bugs", value=bugs, inline=True)
@@ -98,7 +101,7 @@ def list_embed(listing: Listing, state: State | None) -> discord.Embed:
     shown = 0
     for b in listing.lines:
         line = (
-            f"**#{b.id} {b.exchange}** · {b.state.label} since {ts(b.state_since)}"
+            f"**#{b.id} {notices.exchange_name(b)}** · {b.state.label} since {ts(b.state_since)}"
             + (f" · <#{b.channel_id}>" if b.channel_id else "")
             + "\n"
         )

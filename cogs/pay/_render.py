@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import discord
 import segno
 
-from bot.domain.notices import COLORS, clip
+from bot.domain.notices import COLORS, clip, exchange_name
 from bot.domain.payments import Chain, Reason, show, show_usd
 from bot.services.payments import Instructions, PayOption, Recorded
 
@@ -142,7 +142,7 @@ def instructions_messages(found: Instructions, codes: dict[str, bytes]) -> list[
 def _summary(found: Instructions) -> discord.Embed:
     b = found.bounty
     summary = discord.Embed(
-        title=clip(f"Paying for bounty #{b.id} · {b.exchange}", 256),
+        title=clip(f"Paying for bounty #{b.id} · {exchange_name(b)}", 256),
         description=(
             f"Fee **{b.fee_usd:,} USD**, paid so far **{show_usd(found.paid)}**, still owed "
             f"**{show_usd(found.owed)}** in USDC or USDT. Amounts are exact: send them as shown."
