@@ -38,11 +38,22 @@ class _NoVoiceNotice(logging.Filter):
         return not (record.name == "discord.client" and "voice will NOT be supported" in record.getMessage())
 
 
+class _NoSkippedWake(logging.Filter):
+    """APScheduler warns when a timer pass is skipped because three are already running. Those three wait on
+    the timers' lock and each reads what is due when it runs, so the skipped one was redundant (bot/timers.py)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "apscheduler.scheduler" and "maximum number of running instances" in record.getMessage()
+        )
+
+
 def configure(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(secrets))
     handler.addFilter(_NoVoiceNotice())
+    handler.addFilter(_NoSkippedWake())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
