@@ -19,10 +19,10 @@ from bot.domain.models import (
     ReviewItem,
     ReviewStatus,
 )
-from bot.domain.payments import NORMAL_DECIMALS, to_base_units
+from bot.domain.payments import NORMAL_DECIMALS, show_usd, to_base_units
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
-from bot.store import audit, bounties, payments
+from bot.store import audit, bounties, payments, refunds
 from bot.store.bounties import Listing, Snapshot
 
 MAX_NOTE = 300
@@ -160,9 +160,11 @@ class BountyService:
             complete = len(entries) == len(ReviewItem) and all(e.status is ReviewStatus.OK for e in entries.values())
             if complete and current.state is State.REVIEW:
                 await move(State.AWAITING_PAYMENT, "Technical review complete: every item is ok. Payment is next.")
-                # Paid early (before the review closed): the fee is already complete, so it is funded now.
+                # Paid early (before the review closed): the fee is already complete, so it is funded now. The fee
+                # is read in this change: `/bounty fee` may have changed it since the bounty was looked up.
                 paid = sum(r.normalized for r in await payments.for_bounty(ch.tx, bounty.id))
-                if paid >= to_base_units(current.fee_usd, NORMAL_DECIMALS):
+                latest = await bounties.get(ch.tx, bounty.id)
+                if latest is not None and paid >= to_base_units(latest.fee_usd, NORMAL_DECIMALS):
                     await move(State.FUNDED, "The fee was already paid in full.")
             elif status is ReviewStatus.MISSING and current.state is State.AWAITING_PAYMENT:
                 await move(State.REVIEW, f"{item.label} is missing: {note}")
@@ -231,14 +233,17 @@ class BountyService:
                 ch, self.ctx.config, bounty, State.CANCELLED, role=role, actor_id=actor.user_id, reason=reason
             )
             await ch.cancel_timers(f"bounty:{bounty.id}")
-            if bounty.state in PAID:
+            # What came in must go back: read in this change, so a payment counted a moment ago is included.
+            money = await refunds.ledger(ch.tx, bounty.id)
+            if money.paid or bounty.state in PAID:
+                owed = f"{show_usd(money.returnable)} USD paid to it goes back. " if money.paid else ""
                 await ch.send(
                     f"bounty:{bounty.id}:refund_due",
                     "staff.post",
                     notice=notices.Notice(
                         title=f"Refund due: bounty #{bounty.id} {notices.exchange_name(bounty)} was cancelled "
                         "after payment",
-                        description=notices.REFUND_STEPS,
+                        description=owed + (notices.REFUND_STEPS if money.paid else notices.REFUND_STEPS_UNRECORDED),
                         tone="alert",
                     ).to_payload(),
                 )
@@ -248,6 +253,12 @@ class BountyService:
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, target: State, reason: str
     ) -> Bounty:
         authorize(actor, "bounty advance")
+        if target is State.REFUNDED:
+            # `refunded` says the ledger's money went back; only a refund checked against the ledger may say so.
+            raise RuleViolation(
+                "A bounty ends `refunded` when its refund is recorded: `/bounty refund` records what was sent back "
+                "and moves the bounty once everything paid has gone back."
+            )
         bounty = await self.find(bounty_id, channel_id, actor)
         reason = visible(reason).strip()
         if len(reason) > MAX_REASON:

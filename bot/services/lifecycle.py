@@ -1,7 +1,8 @@
 """Moving a bounty through its lifecycle: the one place a state change is written.
 
 A transition is checked against the state machine, then committed with its audit row, its phase
-timers and its announcements in the caller's change (one transaction).
+timers, the delivery guarantee's alerts (scheduled on funding, cancelled once delivered or closed) and its
+announcements in the caller's change (one transaction).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from bot.config import Config
 from bot.domain import notices
 from bot.domain.lifecycle import PROCESS_PHASE, Role, State, check_transition
 from bot.domain.models import Bounty
+from bot.services import guarantee
 from bot.store import bounties
 from bot.store.timers import TimerRow
 
@@ -56,6 +58,7 @@ async def transition(
     if PROCESS_PHASE[target] != PROCESS_PHASE[bounty.state] or target is bounty.state:
         await ch.cancel_timers(subject(bounty.id), PHASE_OVERRUN)
         await schedule_phase_timer(ch, config, bounty.id, target)
+    await guarantee.on_transition(ch, subject(bounty.id), bounty.state, target)
     updated = await bounties.get(ch.tx, bounty.id)
     assert updated is not None
     notice = notices.state_changed(updated, bounty.state, target, reason=reason).to_payload()
