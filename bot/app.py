@@ -29,9 +29,11 @@ from bot.services.checklists import ChecklistService
 from bot.services.context import ServiceContext
 from bot.services.developers import DeveloperService
 from bot.services.github_events import GitHubEvents
+from bot.services.guarantee import GUARANTEE, on_guarantee_alert
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
 from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.refunds import RefundService
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
@@ -83,6 +85,7 @@ class Services:
     updates: UpdateService
     checklists: ChecklistService
     bugs: BugService
+    refunds: RefundService
 
 
 class BountyBot(commands.Bot):
@@ -162,6 +165,7 @@ class BountyBot(commands.Bot):
             updates=UpdateService(ctx, bounty_service),
             checklists=ChecklistService(ctx, bounty_service),
             bugs=bug_service,
+            refunds=RefundService(ctx, bounty_service),
         )
 
         async def overrun(ch, timer):
@@ -169,6 +173,7 @@ class BountyBot(commands.Bot):
 
         self.timers.register(PHASE_OVERRUN, overrun)
         self.timers.register(BUG_SLA, on_bug_sla)
+        self.timers.register(GUARANTEE, on_guarantee_alert)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         guild = discord.Object(self.config.discord.guild_id)

@@ -203,6 +203,7 @@ async def run_demo(quiet: bool = False) -> int:
                 say.sees(exchange, status.reply)
 
                 await _github(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
+                await _guarantee(say, bot, chain, staff, int(channel_id), clock)
                 violations = list(sandbox.violations) + [f"GitHub: {v}" for v in github.violations]
     finally:
         await sandbox.stop()
@@ -373,6 +374,36 @@ async def _development(
     say.step("Erin checks the status")
     status = await exchange.run("bounty status", channel=channel_id)
     say.sees(exchange, status.reply)
+
+
+async def _guarantee(
+    say: Narrator, bot: BountyBot, chain: LocalChain | None, staff: SandboxUser, channel_id: int, clock: ManualClock
+) -> None:
+    """The delivery guarantee: alerts at days 60, 80 and 90 after funding, then the fee goes back."""
+    from bot.services.guarantee import GUARANTEE
+    from bot.store import timers
+
+    alerts = [t for t in await timers.pending(bot.db.conn, "bounty:1") if t.kind == GUARANTEE]
+    for alert in alerts:
+        day = alert.payload["day"]
+        say.step(f"Day {day} after funding, and the connector is not released yet: the delivery guarantee")
+        clock.advance(max(0, alert.due_at - clock.now()))
+        await bot.timers.run_due()
+        await _settle(bot, clock)
+        staff_alerts = say.state.channel_named("staff-alerts")["id"]
+        say.sees("staff", Reply(_last(say.state, staff_alerts, "Delivery")), "#staff-alerts")
+    say.sees("Erin", Reply(_last(say.state, channel_id, "Delivery overdue")), "the bounty channel")
+    if chain is None:
+        say.note("(no local chain: the fee was recorded by hand, so there is no payment to refund against)")
+        return
+    say.step("Erin asks for the refund; the Foundation's treasury sends 10,000 USDC back and Sam records it")
+    usdc, payer, treasury = chain.tokens["USDC"], chain.accounts[1], chain.accounts[2]
+    await chain.mint(usdc, treasury, 10_000 * 10**6)
+    tx = await chain.transfer(usdc, treasury, payer, 10_000 * 10**6)
+    done = await staff.run("bounty refund", channel=channel_id, amount="10000", via="ethereum", reference=tx)
+    say.sees(staff, done.reply)
+    await _settle(bot, clock)
+    say.sees("Erin", Reply(_last(say.state, channel_id, "Refund sent")), "the bounty channel")
 
 
 def _last(state: Any, channel_id: int, needle: str) -> dict[str, Any]:

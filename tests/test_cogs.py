@@ -36,6 +36,8 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
         "bounty cancel",
         "bounty advance",
         "bounty assign",
+        "bounty fee",
+        "bounty refund",
         "update post",
         "checklist",
         "bug report",

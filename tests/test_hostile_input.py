@@ -307,15 +307,18 @@ async def test_what_an_exchange_and_staff_type_is_inert_in_discord_and_on_github
     for command in ("bounty status", "audit"):
         assert_reply_inert((await people.staff.run(command, channel=channel)).reply)
 
-    # Cancelled after payment: the refund notice names what staff can do today, and it works.
+    # Cancelled after payment: the refund notice names what staff can do, and it works. Funded by hand here, so
+    # the received wire is recorded first (flagged for refund at once), then its refund ends the bounty.
     await people.staff.run("bounty cancel", channel=channel, reason=SHORT)
     await gh_bot.outbox.drain()
     assert_inert(sandbox, channel, "staff-alerts")
     refund = next(t for t in texts(sandbox, "staff-alerts").split("\n\n") if "Refund due: bounty #1" in t)
-    assert "/bounty refund" not in refund and "`/bounty advance` with `to: refunded`" in refund
+    assert "`/bounty refund`" in refund and "`/pay confirm-escrow`" in refund and "/bounty advance" not in refund
     assert_commands_exist(sandbox, refund)
-    done = await people.staff.run("bounty advance", channel=channel, to="refunded", reason="0x" + "ab" * 32)
-    assert "is now **refunded**" in done.reply.text
+    wire = await people.staff.run("pay confirm-escrow", channel=channel, reference="WIRE-7", amount="10000")
+    assert "owes nothing: staff will refund it" in wire.reply.text, wire.reply.text
+    done = await people.staff.run("bounty refund", channel=channel, amount="10,000", via="wire", reference="BACK-7")
+    assert "bounty #1 is now **refunded**" in done.reply.text, done.reply.text
 
 
 def assert_commands_exist(sandbox: DiscordSandbox, text: str) -> None:
@@ -329,10 +332,10 @@ def assert_commands_exist(sandbox: DiscordSandbox, text: str) -> None:
         for word in words[1:]:
             spec = next((o for o in spec.get("options", []) if o["name"] == word and o["type"] in (1, 2)), None)
             assert spec is not None, f"/{path} is not a command"
-    advance = next(o for o in sandbox.state.commands["bounty"]["options"] if o["name"] == "advance")
-    to = next(o for o in advance["options"] if o["name"] == "to")
-    assert "refunded" in [c["value"] for c in to["choices"]]
-    assert any(o["name"] == "reason" for o in advance["options"])
+    refund = next(o for o in sandbox.state.commands["bounty"]["options"] if o["name"] == "refund")
+    assert [o["name"] for o in refund["options"]] == ["amount", "via", "reference", "bounty"]
+    via = next(o for o in refund["options"] if o["name"] == "via")
+    assert [c["value"] for c in via["choices"]] == ["ethereum", "bsc", "solana", "wire"]
 
 
 @pytest.fixture

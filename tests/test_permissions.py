@@ -19,6 +19,7 @@ from bot.domain.errors import NotAllowed
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
 from bot.domain.payments import Chain
+from bot.domain.refunds import RefundVia
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Outcome, SandboxUser, add_user
 from bot.store import audit, bounties
@@ -106,6 +107,8 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bounty assign": {"developer": w.spare, "github": "sol-dev", "bounty": 1},
         "bounty advance": {"to": "testing", "reason": "matrix", "bounty": 1},
         "bounty cancel": {"reason": "matrix", "bounty": 1},
+        "bounty fee": {"amount": "15000", "bounty": 1},
+        "bounty refund": {"amount": "100", "via": "wire", "reference": "BACK-1", "bounty": 1},
         "pay wallet": {"chain": "ethereum", "address": "0x" + "ab" * 20, "bounty": 1},
         "pay submit": {"chain": "ethereum", "tx": "0x" + "cd" * 32, "bounty": 1},
         "pay confirm-escrow": {"reference": "WIRE-8", "amount": "10000", "bounty": 1},
@@ -179,6 +182,8 @@ async def test_services_refuse_outside_their_audience_without_the_tree(bot: Boun
         lambda: s.bounties.advance(lead, 1, None, State.TESTING, "x"),
         lambda: s.bounties.audit_trail(lead, 1, None),
         lambda: s.bounties.cancel(teammate, 1, None, "not the lead"),
+        lambda: s.refunds.set_fee(lead, 1, None, "15000"),
+        lambda: s.refunds.refund(lead, 1, None, "100", RefundVia.WIRE, "BACK-1"),
         lambda: s.payments.register_wallet(developer, 1, None, Chain.ETHEREUM, "0x" + "ab" * 20),
         lambda: s.payments.confirm_escrow(teammate, 1, None, "WIRE-9", "10000"),
         lambda: s.bugs.resolve(lead, 1),

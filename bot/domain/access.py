@@ -44,6 +44,8 @@ AUDIENCES: dict[str, Audience] = {
     "bounty assign": Audience(Access.STAFF, "assign a developer"),
     "bounty advance": Audience(Access.STAFF, "move a bounty by hand"),
     "bounty cancel": Audience(Access.LEAD, "cancel a bounty"),
+    "bounty fee": Audience(Access.STAFF, "set a bounty's fee"),
+    "bounty refund": Audience(Access.STAFF, "record a refund"),
     "pay instructions": Audience(Access.MEMBERS, "see how to pay"),
     "pay wallet": Audience(Access.EXCHANGE, "register the paying wallet"),
     "pay submit": Audience(Access.EXCHANGE, "submit a payment"),
@@ -168,6 +170,7 @@ _ALLOWED: dict[Access, frozenset[str]] = {
 CONDITIONS = {
     "bounty start": "only in the intake channel",
     "bounty cancel": "the lead only before payment",
+    "bounty fee": "only before any payment",
     "checklist": "shows a tick menu to whoever may tick (below)",
 }
 

@@ -107,12 +107,18 @@ def summarise(items: list[str], limit: int, *, separator: str = ", ") -> str:
     return separator.join(shown)
 
 
-# How staff return money today: the bot records a refund as the move to `refunded` (staff only, from a
-# cancelled or paid bounty), with what identifies the refund kept as the reason in the audit trail.
+# How staff return money: sent outside the bot, then recorded with `/bounty refund`, which checks it against
+# the ledger and ends the bounty `refunded` once everything paid has gone back.
 REFUND_STEPS = (
-    "Send the money back outside the bot (to the wallet it came from, or by wire for escrow), then run "
-    "`/bounty advance` with `to: refunded` and the refund's transaction hash or wire reference as the "
-    "`reason`; it is kept in the audit trail."
+    "Send it back outside the bot (to the wallet it came from, or by wire for escrow), then record it with "
+    "`/bounty refund` (the amount, how it was sent, and the transaction hash or wire reference). Once everything "
+    "paid has gone back, the bounty ends `refunded`."
+)
+# A bounty moved to `funded` by hand has no payment in the ledger to check a refund against.
+REFUND_STEPS_UNRECORDED = (
+    "No payment to it is in the ledger (it was moved to `funded` by hand). Record what was received with "
+    "`/pay confirm-escrow` (on a cancelled bounty it is flagged for refund at once), send it back, then record the "
+    "refund with `/bounty refund`."
 )
 
 

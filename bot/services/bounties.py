@@ -19,10 +19,10 @@ from bot.domain.models import (
     ReviewItem,
     ReviewStatus,
 )
-from bot.domain.payments import NORMAL_DECIMALS, to_base_units
+from bot.domain.payments import NORMAL_DECIMALS, show_usd, to_base_units
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
-from bot.store import audit, bounties, payments
+from bot.store import audit, bounties, payments, refunds
 from bot.store.bounties import Listing, Snapshot
 
 MAX_NOTE = 300
@@ -241,14 +241,17 @@ class BountyService:
                 ch, self.ctx.config, bounty, State.CANCELLED, role=role, actor_id=actor.user_id, reason=reason
             )
             await ch.cancel_timers(f"bounty:{bounty.id}")
-            if bounty.state in PAID:
+            # What came in must go back: read in this change, so a payment counted a moment ago is included.
+            money = await refunds.ledger(ch.tx, bounty.id)
+            if money.paid or bounty.state in PAID:
+                owed = f"{show_usd(money.returnable)} USD paid to it goes back. " if money.paid else ""
                 await ch.send(
                     f"bounty:{bounty.id}:refund_due",
                     "staff.post",
                     notice=notices.Notice(
                         title=f"Refund due: bounty #{bounty.id} {notices.exchange_name(bounty)} was cancelled "
                         "after payment",
-                        description=notices.REFUND_STEPS,
+                        description=owed + (notices.REFUND_STEPS if money.paid else notices.REFUND_STEPS_UNRECORDED),
                         tone="alert",
                     ).to_payload(),
                 )
@@ -258,6 +261,12 @@ class BountyService:
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, target: State, reason: str
     ) -> Bounty:
         authorize(actor, "bounty advance")
+        if target is State.REFUNDED:
+            # `refunded` says the ledger's money went back; only a refund checked against the ledger may say so.
+            raise RuleViolation(
+                "A bounty ends `refunded` when its refund is recorded: `/bounty refund` records what was sent back "
+                "and moves the bounty once everything paid has gone back."
+            )
         bounty = await self.find(bounty_id, channel_id, actor)
         reason = visible(reason).strip()
         if len(reason) > MAX_REASON:

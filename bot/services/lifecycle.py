@@ -1,10 +1,11 @@
 """Moving a bounty through its lifecycle: the one place a state change is written.
 
 A transition is checked against the state machine, then committed with its audit row, its phase
-timers and its announcements in the caller's change (one transaction). It applies only if the bounty is
-still in the state it was decided on: a service reads the bounty, decides, and opens its change; if
-someone else moved the bounty in between, the change is refused with what happened meanwhile
-(:func:`still` checks first, and the write itself is a compare-and-set).
+timers, the delivery guarantee's alerts (scheduled on funding, cancelled once delivered or closed) and its
+announcements in the caller's change (one transaction). It applies only if the bounty is still in the state
+it was decided on: a service reads the bounty, decides, and opens its change; if someone else moved the
+bounty in between, the change is refused with what happened meanwhile (:func:`still` checks first, and the
+write itself is a compare-and-set).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.domain import notices
 from bot.domain.errors import Conflict, NotFound
 from bot.domain.lifecycle import PROCESS_PHASE, Role, State, check_transition, moved_meanwhile
 from bot.domain.models import Bounty
+from bot.services import guarantee
 from bot.store import audit, bounties
 from bot.store.timers import TimerRow
 
@@ -86,6 +88,7 @@ async def transition(
     if PROCESS_PHASE[target] != PROCESS_PHASE[bounty.state] or target is bounty.state:
         await ch.cancel_timers(subject(bounty.id), PHASE_OVERRUN)
         await schedule_phase_timer(ch, config, bounty.id, target)
+    await guarantee.on_transition(ch, subject(bounty.id), bounty.state, target)
     updated = await bounties.get(ch.tx, bounty.id)
     assert updated is not None
     notice = notices.state_changed(updated, bounty.state, target, reason=reason).to_payload()

@@ -302,3 +302,7 @@ async def snapshot(
         open_bugs,
         row[16],
     )
+
+
+async def set_fee(conn: aiosqlite.Connection, bounty_id: int, fee_usd: int, now: int) -> None:
+    await conn.execute("UPDATE bounties SET fee_usd = ?, updated_at = ? WHERE id = ?", (fee_usd, now, bounty_id))

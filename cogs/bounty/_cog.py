@@ -13,6 +13,8 @@ from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
 from bot.domain.notices import exchange_name, review_summary, ts
+from bot.domain.payments import show_usd
+from bot.domain.refunds import RefundVia
 from bot.tree import actor_for
 from cogs.bounty._intake import ExchangeModal
 from cogs.bounty._render import LIST_LINES, list_embed, status_embed
@@ -23,6 +25,14 @@ if TYPE_CHECKING:
     from bot.services.intake import IntakeService
 
 STATE_CHOICES = [app_commands.Choice(name=s.label, value=s.value) for s in State]
+# `refunded` is reached by recording the refund (`/bounty refund`), never by hand.
+ADVANCE_CHOICES = [c for c in STATE_CHOICES if c.value != State.REFUNDED.value]
+REFUND_VIA_CHOICES = [
+    app_commands.Choice(name="Ethereum transaction", value=RefundVia.ETHEREUM.value),
+    app_commands.Choice(name="BSC transaction", value=RefundVia.BSC.value),
+    app_commands.Choice(name="Solana transaction", value=RefundVia.SOLANA.value),
+    app_commands.Choice(name="Wire transfer", value=RefundVia.WIRE.value),
+]
 REVIEW_CHOICES = [app_commands.Choice(name=i.label, value=i.value) for i in ReviewItem]
 BOUNTY_DESCRIPTION = "Bounty number (defaults to this channel's bounty)"
 NONE = discord.AllowedMentions.none()
@@ -171,7 +181,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
 
     @app_commands.command(name="advance", description="Move a bounty's lifecycle by hand (staff)")
     @app_commands.describe(to="The state to move to", reason="Why; kept in the audit trail", bounty=BOUNTY_DESCRIPTION)
-    @app_commands.choices(to=STATE_CHOICES)
+    @app_commands.choices(to=ADVANCE_CHOICES)
     async def advance(
         self,
         interaction: discord.Interaction[Any],
@@ -213,6 +223,58 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
             f"{developer.mention} ({for_discord_code(done.login)}) builds bounty #{done.bounty.id} "
             f"{exchange_name(done.bounty)}{before}. "
             f"It is now **{done.bounty.state.label}**; kick-off {ts(done.kickoff_at, 'F')}.",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @app_commands.command(name="fee", description="Set the bounty's own fee, before any payment (staff)")
+    @app_commands.describe(
+        amount="The fee in whole USD within the fee range (10,000–25,000 by default), like 15000",
+        bounty=BOUNTY_DESCRIPTION,
+    )
+    async def fee(
+        self,
+        interaction: discord.Interaction[Any],
+        amount: app_commands.Range[str, 1, 30],
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        done = await self.bot.services.refunds.set_fee(actor_for(interaction), bounty, interaction.channel_id, amount)
+        text = (
+            f"Bounty #{done.bounty.id}'s fee is now **{done.new:,} USD** (it was {done.old:,}). "
+            "`/pay instructions` shows the new amounts."
+            if done.new != done.old
+            else f"Bounty #{done.bounty.id}'s fee is already **{done.new:,} USD**."
+        )
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
+
+    @app_commands.command(name="refund", description="Record a refund sent back to the exchange (staff)")
+    @app_commands.describe(
+        amount="Amount sent back in USD, like 1000 or 1,000.50",
+        via="How it was sent",
+        reference="The refund's transaction hash (Solana: signature) or wire reference",
+        bounty=BOUNTY_DESCRIPTION,
+    )
+    @app_commands.choices(via=REFUND_VIA_CHOICES)
+    async def refund(
+        self,
+        interaction: discord.Interaction[Any],
+        amount: app_commands.Range[str, 1, 30],
+        via: app_commands.Choice[str],
+        reference: app_commands.Range[str, 1, 100],
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        way = RefundVia(via.value)
+        done = await self.bot.services.refunds.refund(
+            actor_for(interaction), bounty, interaction.channel_id, amount, way, reference
+        )
+        if done.plan.ends_refunded:
+            after = f"Everything paid has gone back: bounty #{done.bounty.id} is now **refunded**."
+        elif done.plan.due_after:
+            after = f"Still due back: **{show_usd(done.plan.due_after)} USD**."
+        else:
+            after = "Nothing more is due back."
+        await interaction.response.send_message(
+            f"Recorded a refund of **{show_usd(done.amount)} USD** {way.label} for bounty #{done.bounty.id}. {after}",
             ephemeral=True,
             allowed_mentions=NONE,
         )
