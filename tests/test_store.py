@@ -16,7 +16,7 @@ async def test_a_fresh_database_gets_every_migration_with_wal_and_foreign_keys(t
     db = await open_database(tmp_path / "b.db")
     applied = await db.migrate()
     assert [m.version for m in applied] == [m.version for m in discover_migrations()]
-    assert await db.schema_version() == len(applied)
+    assert await db.schema_version() == applied[-1].version
     async with db.conn.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
     async with db.conn.execute("PRAGMA foreign_keys") as cur:
@@ -33,6 +33,24 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
     with pytest.raises(DatabaseTooNew, match="schema version 99"):
         await db.migrate()
     await db.close()
+
+
+async def test_a_migration_numbered_below_one_applied_is_still_applied(tmp_path: Path) -> None:
+    """Branches reserve numbers: 007 may be applied before 006 lands. 006 is applied when it does."""
+    db = await open_database(tmp_path / "b.db")
+    one, three = Migration(1, "a", "CREATE TABLE a (x INTEGER);\n"), Migration(3, "c", "CREATE TABLE c (x INTEGER);\n")
+    assert [m.version for m in await db.migrate([one, three])] == [1, 3]
+    two = Migration(2, "b", "CREATE TABLE b (x INTEGER);\n")
+    assert [m.version for m in await db.migrate([one, two, three])] == [2]
+    assert await db.migrate([one, two, three]) == [] and await db.schema_version() == 3
+    await db.close()
+
+
+def test_a_migration_number_used_twice_is_refused(tmp_path: Path) -> None:
+    for name in ("001_a.sql", "002_b.sql", "002_c.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    with pytest.raises(RuntimeError, match="each number once"):
+        discover_migrations(tmp_path)
 
 
 async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -64,10 +82,11 @@ def test_migrate_and_backup_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["backup", str(tmp_path / "x.db"), "--config", str(config)]) == 2
     assert "no database" in capsys.readouterr().err
     assert main(["migrate", "--config", str(config)]) == 0
-    assert f"schema version {len(discover_migrations())}" in capsys.readouterr().out
+    assert f"schema version {discover_migrations()[-1].version}" in capsys.readouterr().out
     target = tmp_path / "backups" / "copy.db"
     assert main(["backup", str(target), "--config", str(config)]) == 0
     with sqlite3.connect(target) as copy:
-        assert copy.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (len(discover_migrations()),)
+        newest = discover_migrations()[-1].version
+        assert copy.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (newest,)
     assert main(["backup", str(target), "--config", str(config)]) == 2
     assert "already exists" in capsys.readouterr().err

@@ -44,8 +44,10 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise RuntimeError(f"migration file {path.name} is not named NNN_description.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path.read_text(encoding="utf-8")))
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps; found {versions}")
+    # Numbers are reserved by the branch that needs them (several are written at once), so one branch may
+    # have 007 before 006 exists. What must never happen is one number used twice.
+    if len(set(versions)) != len(versions) or 0 in versions:
+        raise RuntimeError(f"migrations must be numbered 001, 002, … each number once; found {versions}")
     return found
 
 
@@ -97,8 +99,17 @@ class Database:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def applied_versions(self) -> set[int]:
+        if await self.schema_version() == 0:
+            return set()
+        async with self.conn.execute("SELECT version FROM schema_migrations") as cur:
+            return {int(row[0]) for row in await cur.fetchall()}
+
     async def migrate(self, migrations: list[Migration] | None = None) -> list[Migration]:
-        """Apply pending migrations, each in its own transaction. Returns those applied."""
+        """Apply pending migrations, each in its own transaction. Returns those applied.
+
+        Pending means not recorded yet, not "numbered above the newest recorded": a number reserved by one
+        branch (006) may land after a later one (007) was applied, and must still be applied then."""
         migrations = discover_migrations() if migrations is None else migrations
         latest = migrations[-1].version if migrations else 0
         current = await self.schema_version()
@@ -107,9 +118,10 @@ class Database:
                 f"{self.path} is at schema version {current}, but this BountyBot only knows up to {latest}; "
                 "run the newer BountyBot, or restore a backup taken before the upgrade"
             )
+        done = await self.applied_versions()
         applied: list[Migration] = []
         for migration in migrations:
-            if migration.version <= current:
+            if migration.version in done:
                 continue
             async with self.transaction() as tx:
                 await tx.execute(
