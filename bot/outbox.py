@@ -4,6 +4,10 @@ Each item carries an idempotency key (enqueueing the same key twice does nothing
 written so that a retry after an ambiguous failure does not repeat the effect (they look for their
 own marker first). An item whose handler raises :class:`PermanentFailure` is given up at once; any
 other error is retried with exponential backoff and jitter, up to the configured number of attempts.
+
+Before each attempt the item is claimed in a transaction of its own, so two bots on one database never
+deliver it twice. A claim is a lease: it ends with the attempt, and another bot takes the item over only
+if the one that claimed it died mid-attempt.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ log = logging.getLogger(__name__)
 OutboxHandler = Callable[[dict[str, object]], Awaitable[dict[str, object]]]
 _IDLE_POLL_SECONDS = 30.0
 _UNHANDLED_RETRY_SECONDS = 3600
+# How long a bot's claim holds the items of one pass (up to 50, attempted in turn). Handlers do not wait out
+# GitHub's limits (they raise RetryLater) and discord.py's own waits are seconds, so a claim still unfinished
+# after this belongs to a bot that died mid-way: another may then take the items over.
+LEASE_SECONDS = 600
 
 
 class PermanentFailure(Exception):
@@ -91,7 +99,9 @@ class Outbox:
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            return None
+            # Another bot on this database may have claimed and delivered it: its own waiters were told, not ours.
+            item = await store.get(self.changes.db.conn, key)
+            return item if item is not None and item.status == "done" else None
         finally:
             waiters = self._waiters.get(key, [])
             if future in waiters:
@@ -122,59 +132,93 @@ class Outbox:
                 items = await store.due(self.changes.db.conn, self.clock.now())
                 if not items:
                     return delivered
+                claimed = await self._claim(items)
+                for n, item in enumerate(claimed):
+                    try:
+                        delivered += await self._deliver(item)
+                    except asyncio.CancelledError:
+                        await self._release(claimed[n:])
+                        raise
+
+    async def _release(self, items: list[OutboxItem]) -> None:
+        """Stopped mid-way (the bot is shutting down): what this bot claimed and did not finish is due again at
+        once for the next start, as before the claim, not only after the lease. Never in the way of the stop."""
+        try:
+            async with self.changes.db.transaction() as tx:
                 for item in items:
-                    delivered += await self._deliver(item)
+                    await store.release(tx, item.id, item.attempts + 1, self.clock.now())
+        except Exception:
+            log.exception("could not give back %s claimed outbox items; they are due again after the lease", len(items))
+
+    async def _claim(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Claim `items` (read outside any transaction) for this bot; returns those it is to attempt now.
+
+        Another bot on this database may have read the same items: each claim, a conditional update inside one
+        write transaction, decides which bot delivers it. One transaction for the batch, not one per item: a
+        claim must not double what each delivery costs the write lock that commands wait on.
+        """
+        now = self.clock.now()
+        mine: list[OutboxItem] = []
+        async with self.changes.db.transaction() as tx:
+            for item in items:
+                if not await store.claim(tx, item, now, now + LEASE_SECONDS):
+                    continue
+                if item.kind not in self.handlers:
+                    # Kept, not dropped: the capability that delivers it may not be switched on yet (the GitHub
+                    # mirror, say); it is delivered once a handler is registered.
+                    log.info("outbox item %s waits: nothing delivers %s yet", item.key, item.kind)
+                    await store.mark_failed(
+                        tx,
+                        item.id,
+                        item.attempts + 1,
+                        f"no handler for {item.kind} yet",
+                        now + _UNHANDLED_RETRY_SECONDS,
+                        dead=False,
+                    )
+                    continue
+                mine.append(item)
+        return mine
 
     async def _deliver(self, item: OutboxItem) -> int:
-        handler = self.handlers.get(item.kind)
+        """One attempt at an item this bot has claimed."""
+        handler = self.handlers[item.kind]
         conn_tx = self.changes.db.transaction
-        if handler is None:
-            # Kept, not dropped: the capability that delivers it may not be switched on yet (the GitHub
-            # mirror, say); it is delivered once a handler is registered.
-            log.info("outbox item %s waits: nothing delivers %s yet", item.key, item.kind)
-            async with conn_tx() as tx:
-                await store.mark_failed(
-                    tx,
-                    item.id,
-                    f"no handler for {item.kind} yet",
-                    self.clock.now() + _UNHANDLED_RETRY_SECONDS,
-                    dead=False,
-                )
-            return 0
+        attempt = item.attempts + 1
         try:
             result = await handler(item.payload)
         except RetryLater as exc:
             async with conn_tx() as tx:
                 # Never less than a second: "retry in 0.4 s" must not become "retry now, forever".
                 later = self.clock.now() + max(1, math.ceil(exc.after))
-                await store.mark_failed(tx, item.id, str(exc), later, dead=False)
+                await store.mark_failed(tx, item.id, attempt, str(exc), later, dead=False)
             return 0
         except PermanentFailure as exc:
             log.error("outbox item %s (%s) failed for good: %s", item.key, item.kind, exc)
             async with conn_tx() as tx:
-                await store.mark_failed(tx, item.id, str(exc), self.clock.now(), dead=True)
+                await store.mark_failed(tx, item.id, attempt, str(exc), self.clock.now(), dead=True)
             return 0
         except Exception as exc:  # noqa: BLE001 - any other failure is retried, never lost
-            attempts = item.attempts + 1
-            dead = attempts >= self.config.max_attempts
+            dead = attempt >= self.config.max_attempts
             delay = self.backoff(item.attempts)
             log.warning(
                 "outbox item %s (%s) attempt %s failed: %s%s",
                 item.key,
                 item.kind,
-                attempts,
+                attempt,
                 exc,
                 "; giving up" if dead else f"; retrying in {delay:.0f}s",
             )
             async with conn_tx() as tx:
                 await store.mark_failed(
-                    tx, item.id, f"{type(exc).__name__}: {exc}", self.clock.now() + round(delay), dead=dead
+                    tx, item.id, attempt, f"{type(exc).__name__}: {exc}", self.clock.now() + round(delay), dead=dead
                 )
             return 0
         async with conn_tx() as tx:
-            await store.mark_done(tx, item.id, result, self.clock.now())
+            if not await store.mark_done(tx, item.id, attempt, result, self.clock.now()):
+                # Its lease ran out mid-attempt and another worker took it over; handlers are safe to run twice.
+                log.warning("outbox item %s (%s) took longer than its lease of %ss", item.key, item.kind, LEASE_SECONDS)
         self.delivered += 1
-        done = OutboxItem(item.id, item.key, item.kind, item.payload, item.attempts + 1, "done", result)
+        done = OutboxItem(item.id, item.key, item.kind, item.payload, attempt, "done", result)
         for future in self._waiters.pop(item.key, []):
             if not future.done():
                 future.set_result(done)

@@ -47,7 +47,7 @@ async def older_bounties(bot: BountyBot, clock: ManualClock) -> None:
                 key=f"exchange{n:03d}",
             )
             if n % 3 == 0:
-                await bounties.set_state(tx, bounty_id, State.REVIEW, clock.now() - 3600)
+                await bounties.set_state(tx, bounty_id, State.REVIEW, clock.now() - 3600, expected=State.INTAKE)
 
 
 def lines(text: str) -> list[str]:

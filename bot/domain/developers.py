@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.errors import RuleViolation
+from bot.domain.errors import Conflict, RuleViolation
 from bot.domain.inert import for_discord_code
-from bot.domain.lifecycle import State
+from bot.domain.lifecycle import AGAIN, State
 
 # GitHub's own rule: 1–39 characters, letters, digits and single hyphens, not at either end.
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -43,3 +43,10 @@ def check_one_active(user_mention: str, others: list[tuple[int, State]]) -> None
             f"{user_mention} is already building bounty #{bounty_id} (`{state.label}`). A developer takes one "
             "bounty at a time unless their pull request is under review."
         )
+
+
+def developer_changed(bounty_id: int, now: tuple[int, str] | None) -> Conflict:
+    """The refusal of an assignment decided on one developer (or none) when another was assigned meanwhile:
+    replacing someone the person asking never saw is not what they asked for."""
+    who = f"it is now <@{now[0]}> (`{now[1]}`)" if now is not None else "it has none now"
+    return Conflict(f"The developer of bounty #{bounty_id} changed meanwhile: {who}; {AGAIN}.")

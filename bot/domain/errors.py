@@ -29,3 +29,7 @@ class InvalidInput(UserFacingError):
 
 class NotFound(UserFacingError):
     """The thing asked for does not exist (or is not visible to the asker)."""
+
+
+class Conflict(UserFacingError):
+    """Someone else changed the thing first: the request was decided on what no longer holds, so nothing was done."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.errors import RuleViolation
+from bot.domain.errors import Conflict, RuleViolation
 from bot.domain.timeline import ProcessPhase
 
 
@@ -145,3 +145,40 @@ def check_transition(current: State, target: State, role: Role) -> None:
         raise RuleViolation(
             f"Only {who} can move a bounty from `{current.label}` to `{target.label}`. {describe_moves(current)}"
         )
+
+
+AGAIN = "run the command again to see what is allowed now"
+_MAX_WHY = 200
+
+
+def moved_meanwhile(bounty_id: int, decided: State, now: State, why: str = "") -> Conflict:
+    """The refusal of a change decided while the bounty was in `decided`, found in `now` when it was to be
+    written (`why`: the reason recorded with the move that came first). Nothing was done; the person decides
+    again on what is true now, because what they asked for may mean something else there (a cancel after a
+    payment owes a refund)."""
+    why = " ".join(why.split()).rstrip(".")
+    if len(why) > _MAX_WHY:
+        why = why[: _MAX_WHY - 1].rstrip() + "…"
+    because = f" ({why})" if why else ""
+    return Conflict(f"Bounty #{bounty_id} moved from `{decided.label}` to `{now.label}` meanwhile{because}; {AGAIN}.")
+
+
+# Where the technical review is recorded: setup, before the fee is paid.
+REVIEWABLE = frozenset({State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT})
+
+
+def after_review(state: State, *, complete: bool, missing: bool, fee_paid: bool) -> list[State]:
+    """The moves one recorded review item makes, from `state` (one of REVIEWABLE): the first record opens the
+    review; every item ok asks for payment, or funds the bounty at once if the fee was paid early; an item
+    found missing once payment was asked for sends it back to review."""
+    moves: list[State] = []
+    if state is State.INTAKE:
+        state = State.REVIEW
+        moves.append(state)
+    if complete and state is State.REVIEW:
+        moves.append(State.AWAITING_PAYMENT)
+        if fee_paid:
+            moves.append(State.FUNDED)
+    elif missing and state is State.AWAITING_PAYMENT:
+        moves.append(State.REVIEW)
+    return moves

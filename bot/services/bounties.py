@@ -9,7 +9,7 @@ from bot.domain import notices
 from bot.domain.access import AUDIENCES, Access, Actor, authorize, lifecycle_role
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.inert import for_discord, visible
-from bot.domain.lifecycle import CLOSED, PAID, Role, State
+from bot.domain.lifecycle import CLOSED, PAID, REVIEWABLE, Role, State, after_review
 from bot.domain.models import (
     AuditEntry,
     Bounty,
@@ -21,7 +21,7 @@ from bot.domain.models import (
 )
 from bot.domain.payments import NORMAL_DECIMALS, to_base_units
 from bot.services.context import ServiceContext
-from bot.services.lifecycle import transition
+from bot.services.lifecycle import still, transition
 from bot.store import audit, bounties, payments
 from bot.store.bounties import Listing, Snapshot
 
@@ -130,12 +130,15 @@ class BountyService:
         if status is ReviewStatus.MISSING and not note:
             raise InvalidInput(["Note: say what is missing, so the exchange knows what to send."])
         bounty = await self.find(bounty_id, channel_id, actor)
-        if bounty.state not in (State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT):
+        if bounty.state not in REVIEWABLE:
             raise RuleViolation(
                 f"Bounty #{bounty.id} is `{bounty.state.label}`; the technical review is part of setup and is closed."
             )
         moved_to: State | None = None
         async with self.ctx.changes.begin() as ch:
+            # Another review (or a payment) may have moved it since the read above: the moves are decided on
+            # the bounty as it is inside this change, and a review that setup has closed meanwhile is refused.
+            current = await still(ch, bounty, within=REVIEWABLE)
             await bounties.record_review(ch.tx, bounty.id, item, status, note, actor.user_id, ch.now)
             await ch.audit(
                 "review_recorded",
@@ -145,27 +148,31 @@ class BountyService:
                 status=status.value,
                 note=note,
             )
-            current = bounty
-
-            async def move(target: State, reason: str) -> None:
-                nonlocal current, moved_to
-                current = await transition(
-                    ch, self.ctx.config, current, target, role=Role.STAFF, actor_id=actor.user_id, reason=reason
-                )
-                moved_to = target
-
-            if current.state is State.INTAKE:
-                await move(State.REVIEW, "Technical review started.")
             entries = await bounties.review(ch.tx, bounty.id)
             complete = len(entries) == len(ReviewItem) and all(e.status is ReviewStatus.OK for e in entries.values())
-            if complete and current.state is State.REVIEW:
-                await move(State.AWAITING_PAYMENT, "Technical review complete: every item is ok. Payment is next.")
+            paid = sum(r.normalized for r in await payments.for_bounty(ch.tx, bounty.id)) if complete else 0
+            fee_paid = complete and paid >= to_base_units(current.fee_usd, NORMAL_DECIMALS)
+            reasons = {
+                State.REVIEW: "Technical review started."
+                if current.state is State.INTAKE
+                else f"{item.label} is missing: {note}",
+                State.AWAITING_PAYMENT: "Technical review complete: every item is ok. Payment is next.",
                 # Paid early (before the review closed): the fee is already complete, so it is funded now.
-                paid = sum(r.normalized for r in await payments.for_bounty(ch.tx, bounty.id))
-                if paid >= to_base_units(current.fee_usd, NORMAL_DECIMALS):
-                    await move(State.FUNDED, "The fee was already paid in full.")
-            elif status is ReviewStatus.MISSING and current.state is State.AWAITING_PAYMENT:
-                await move(State.REVIEW, f"{item.label} is missing: {note}")
+                State.FUNDED: "The fee was already paid in full.",
+            }
+            for target in after_review(
+                current.state, complete=complete, missing=status is ReviewStatus.MISSING, fee_paid=fee_paid
+            ):
+                current = await transition(
+                    ch,
+                    self.ctx.config,
+                    current,
+                    target,
+                    role=Role.STAFF,
+                    actor_id=actor.user_id,
+                    reason=reasons[target],
+                )
+                moved_to = target
             if status is ReviewStatus.MISSING:
                 await ch.send(
                     f"bounty:{bounty.id}:review:{ch.audit_ids[0]}",
@@ -227,6 +234,9 @@ class BountyService:
             raise InvalidInput([f"Reason: at most {MAX_REASON} characters (you gave {len(reason)})."])
         role = lifecycle_role(actor, members)
         async with self.ctx.changes.begin() as ch:
+            # Decided on the state read above. If a payment landed since, cancelling now means something else
+            # (a refund is owed, and only staff may do it): refused, saying what happened, not done blind.
+            bounty = await still(ch, bounty)
             updated = await transition(
                 ch, self.ctx.config, bounty, State.CANCELLED, role=role, actor_id=actor.user_id, reason=reason
             )
@@ -256,7 +266,7 @@ class BountyService:
             return await transition(
                 ch,
                 self.ctx.config,
-                bounty,
+                await still(ch, bounty),
                 target,
                 role=Role.STAFF,
                 actor_id=actor.user_id,

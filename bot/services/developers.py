@@ -9,7 +9,13 @@ from bot.changes import Change
 from bot.domain import notices
 from bot.domain import weekly_notices as say
 from bot.domain.access import Actor, authorize
-from bot.domain.developers import ASSIGNABLE, check_one_active, clean_login, github_login_problem
+from bot.domain.developers import (
+    ASSIGNABLE,
+    check_one_active,
+    clean_login,
+    developer_changed,
+    github_login_problem,
+)
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import Role, State
@@ -19,7 +25,7 @@ from bot.domain.weekly import INACTIVE_AFTER, PROMPTED, REASSIGNABLE, quiet_sinc
 from bot.services import weekly
 from bot.services.bounties import BountyService, queue_access
 from bot.services.context import ServiceContext
-from bot.services.lifecycle import transition
+from bot.services.lifecycle import still, transition
 from bot.store import audit, bounties, developers
 from bot.store import weekly as rhythms
 
@@ -61,6 +67,10 @@ def parse_kickoff(text: str, now: int, default_hour: int) -> int:
     return when
 
 
+def _who(assignment: developers.Assignment | None) -> tuple[int, str] | None:
+    return (assignment.user_id, assignment.github_login) if assignment is not None else None
+
+
 class DeveloperService:
     def __init__(self, ctx: ServiceContext, bounties_: BountyService) -> None:
         self.ctx = ctx
@@ -91,20 +101,26 @@ class DeveloperService:
             raise RuleViolation(
                 f"Bounty #{bounty.id} is `{bounty.state.label}`; a developer is assigned while it is {allowed}."
             )
-        conn = self.ctx.conn
-        members = await bounties.members(conn, bounty.id)
-        role = next((m.role for m in members if m.user_id == user_id), None)
-        if role in (MemberRole.LEAD, MemberRole.EXCHANGE):
-            raise RuleViolation(f"<@{user_id}> is on the exchange team of bounty #{bounty.id}; pick someone else.")
-        check_one_active(f"<@{user_id}>", await developers.other_bounties(conn, user_id, login, bounty.id))
-        current = await developers.for_bounty(conn, bounty.id)
-        if current is not None and current.user_id == user_id and current.github_login == login:
-            raise RuleViolation(
-                f"<@{user_id}> ({for_discord_code(login)}) is already the developer of bounty #{bounty.id}."
-            )
+        # Who builds it as the person asking saw it: the assignment is decided on this.
+        decided = _who(await developers.for_bounty(self.ctx.conn, bounty.id))
         kickoff_at = parse_kickoff(kickoff, self.ctx.clock.now(), self.ctx.config.updates.hour)
-        replaced = current.user_id if current is not None and current.user_id != user_id else None
         async with self.ctx.changes.begin() as ch:
+            # Read again inside the change: another assignment may have landed since, here or in another process.
+            # It is refused, not silently replaced; every other check is made on what is true now.
+            bounty = await still(ch, bounty)
+            current = await developers.for_bounty(ch.tx, bounty.id)
+            if _who(current) != decided:
+                raise developer_changed(bounty.id, _who(current))
+            members = await bounties.members(ch.tx, bounty.id)
+            role = next((m.role for m in members if m.user_id == user_id), None)
+            if role in (MemberRole.LEAD, MemberRole.EXCHANGE):
+                raise RuleViolation(f"<@{user_id}> is on the exchange team of bounty #{bounty.id}; pick someone else.")
+            check_one_active(f"<@{user_id}>", await developers.other_bounties(ch.tx, user_id, login, bounty.id))
+            if current is not None and current.user_id == user_id and current.github_login == login:
+                raise RuleViolation(
+                    f"<@{user_id}> ({for_discord_code(login)}) is already the developer of bounty #{bounty.id}."
+                )
+            replaced = current.user_id if current is not None and current.user_id != user_id else None
             if replaced is not None:
                 await bounties.remove_member(ch.tx, bounty.id, replaced)
                 await ch.audit("developer_unassigned", actor_id=actor.user_id, bounty_id=bounty.id, user_id=replaced)
@@ -223,7 +239,7 @@ class DeveloperService:
     @staticmethod
     async def _already(ch: Change, bounty_id: int) -> str:
         """Why a Reassign button no longer applies: who reassigned first, and when."""
-        last = await audit.last(ch.tx, bounty_id, "developer_unassigned")
+        last = await audit.latest(ch.tx, bounty_id, "developer_unassigned")
         if last is not None and last.actor_id is not None:
             return f"Bounty #{bounty_id}'s developer was already reassigned by <@{last.actor_id}> {ts(last.at)}."
         return f"Bounty #{bounty_id} no longer has the developer this button was for; nothing was changed."

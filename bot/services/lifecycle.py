@@ -1,7 +1,10 @@
 """Moving a bounty through its lifecycle: the one place a state change is written.
 
 A transition is checked against the state machine, then committed with its audit row, its phase
-timers and its announcements in the caller's change (one transaction).
+timers and its announcements in the caller's change (one transaction). It applies only if the bounty is
+still in the state it was decided on: a service reads the bounty, decides, and opens its change; if
+someone else moved the bounty in between, the change is refused with what happened meanwhile
+(:func:`still` checks first, and the write itself is a compare-and-set).
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 from bot.changes import Change
 from bot.config import Config
 from bot.domain import notices
-from bot.domain.lifecycle import PROCESS_PHASE, Role, State, check_transition
+from bot.domain.errors import Conflict, NotFound
+from bot.domain.lifecycle import PROCESS_PHASE, Role, State, check_transition, moved_meanwhile
 from bot.domain.models import Bounty
-from bot.store import bounties
+from bot.store import audit, bounties
 from bot.store.timers import TimerRow
 
 PHASE_OVERRUN = "phase_overrun"
@@ -31,6 +35,27 @@ async def schedule_phase_timer(ch: Change, config: Config, bounty_id: int, state
     await ch.timer(PHASE_OVERRUN, subject(bounty_id), due, phase=phase.value, since=ch.now)
 
 
+async def _moved(ch: Change, bounty_id: int, decided: State, now: State) -> Conflict:
+    last = await audit.latest(ch.tx, bounty_id, "state_changed")
+    why = str(last.detail.get("reason", "")) if last is not None and last.detail.get("new") == now.value else ""
+    return moved_meanwhile(bounty_id, decided, now, why)
+
+
+async def still(ch: Change, decided: Bounty, *, within: frozenset[State] = frozenset()) -> Bounty:
+    """The bounty as it is now, read inside the change `ch`, if it is still in the state `decided` was read in
+    (or in one of `within`, states where the caller's decision stands and is simply made again on this read).
+
+    Otherwise someone moved it between the caller's read and its change: :class:`Conflict`, saying what
+    happened, and the change (rolled back by the raise) does nothing.
+    """
+    current = await bounties.get(ch.tx, decided.id)
+    if current is None:
+        raise NotFound(f"There is no bounty #{decided.id}.")
+    if current.state is not decided.state and current.state not in within:
+        raise await _moved(ch, decided.id, decided.state, current.state)
+    return current
+
+
 async def transition(
     ch: Change,
     config: Config,
@@ -41,9 +66,14 @@ async def transition(
     actor_id: int | None,
     reason: str = "",
 ) -> Bounty:
-    """Move `bounty` to `target` inside the change `ch`; returns the updated bounty."""
+    """Move `bounty` to `target` inside the change `ch`; returns the updated bounty.
+
+    `bounty` is what the move was decided on: if it is no longer in `bounty.state`, :class:`Conflict`.
+    """
     check_transition(bounty.state, target, role)
-    await bounties.set_state(ch.tx, bounty.id, target, ch.now)
+    if not await bounties.set_state(ch.tx, bounty.id, target, ch.now, expected=bounty.state):
+        current = await bounties.get(ch.tx, bounty.id)
+        raise await _moved(ch, bounty.id, bounty.state, current.state if current is not None else bounty.state)
     await ch.audit(
         "state_changed",
         actor_id=actor_id,

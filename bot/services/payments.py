@@ -44,7 +44,7 @@ from bot.domain.payments import (
 from bot.integrations.rpc import RpcUnavailable
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
-from bot.services.lifecycle import transition
+from bot.services.lifecycle import still, transition
 from bot.services.verification import Verifier
 from bot.store import bounties, payments
 from bot.store.payments import PaymentRow
@@ -166,17 +166,20 @@ class PaymentService:
             address = checksum(address)
         if bounty.state not in PAYABLE:
             raise RuleViolation(f"Bounty #{bounty.id} is `{bounty.state.label}`; no payment is expected now.")
-        current = (await payments.wallets(self.ctx.conn, bounty.id)).get(chain.value)
-        if (
-            current
-            and current.lower() != address.lower()
-            and await payments.wallet_has_paid(self.ctx.conn, bounty.id, chain.value, current)
-        ):
-            raise RuleViolation(
-                f"A payment from `{current}` was already counted, so the {chain.label} wallet can no "
-                "longer change. Ask Foundation staff if you need to pay from another wallet."
-            )
         async with self.ctx.changes.begin() as ch:
+            # Inside the change: a payment counted from the old wallet a moment ago locks it, and a bounty funded
+            # meanwhile expects no payment.
+            await still(ch, bounty, within=PAYABLE)
+            current = (await payments.wallets(ch.tx, bounty.id)).get(chain.value)
+            if (
+                current
+                and current.lower() != address.lower()
+                and await payments.wallet_has_paid(ch.tx, bounty.id, chain.value, current)
+            ):
+                raise RuleViolation(
+                    f"A payment from `{current}` was already counted, so the {chain.label} wallet can no "
+                    "longer change. Ask Foundation staff if you need to pay from another wallet."
+                )
             await payments.set_wallet(ch.tx, bounty.id, chain.value, address, actor.user_id, ch.now)
             await ch.audit(
                 "wallet_registered",
@@ -263,26 +266,35 @@ class PaymentService:
             elif existing.bounty_id != bounty.id:
                 return await self._already(bounty, existing.bounty_id, existing.tx)
         if not fresh:
-            _, owed = await self.owed(bounty)
-            return Recorded(
-                Verdict(
-                    Reason.ALREADY_COUNTED,
-                    "This payment was already counted for this bounty.",
-                    verdict.matches,
-                    final=True,
-                ),
-                bounty,
-                owed,
-                False,
-            )
+            return await self._counted_before(bounty, verdict.matches)
         try:
             async with self.ctx.changes.begin() as ch:
-                return await self._record(ch, bounty, fresh, source=source, actor_id=actor_id)
+                # What was counted is read again inside the change: the same wire confirmed twice at once, or a
+                # submit racing the watcher, both passed the check above; the first to commit counts it.
+                again: list[Match] = []
+                for match in fresh:
+                    existing = await payments.counted(ch.tx, match.key)
+                    if existing is None:
+                        again.append(match)
+                    elif existing.bounty_id != bounty.id:
+                        return await self._already(bounty, existing.bounty_id, existing.tx)
+                if not again:
+                    return await self._counted_before(bounty, fresh)
+                return await self._record(ch, bounty, again, source=source, actor_id=actor_id)
         except sqlite3.IntegrityError:
-            # A concurrent submit (or the watcher) counted it first; the ledger's keys decided.
+            # The transaction already funds another bounty (through another transfer): the ledger's keys decided.
             chain, tx, _ = split_payment_key(fresh[0].key)
             owner = await payments.funding_bounty(self.ctx.conn, chain, tx)
             return await self._already(bounty, owner or bounty.id, tx)
+
+    async def _counted_before(self, bounty: Bounty, matches: tuple[Match, ...] | list[Match]) -> Recorded:
+        _, owed = await self.owed(bounty)
+        return Recorded(
+            Verdict(Reason.ALREADY_COUNTED, "This payment was already counted for this bounty.", tuple(matches), True),
+            bounty,
+            owed,
+            False,
+        )
 
     async def _record(
         self, ch: Change, bounty: Bounty, fresh: list[Match], *, source: str, actor_id: int | None
@@ -394,6 +406,7 @@ class PaymentService:
         if bounty.state not in PAYABLE:
             raise RuleViolation(f"Bounty #{bounty.id} is `{bounty.state.label}`; no payment is expected now.")
         async with self.ctx.changes.begin() as ch:
+            await still(ch, bounty, within=PAYABLE)  # funded meanwhile: staff are not asked for a wire
             if await payments.request_escrow(ch.tx, bounty.id, actor.user_id, ch.now):
                 await ch.audit("escrow_chosen", actor_id=actor.user_id, bounty_id=bounty.id)
                 await ch.send(

@@ -26,20 +26,23 @@ async def append(
 
 
 async def for_bounty(conn: aiosqlite.Connection, bounty_id: int, limit: int = 100) -> list[AuditEntry]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, at, actor_id, bounty_id, action, detail FROM audit_log WHERE bounty_id = ? ORDER BY id LIMIT ?",
         (bounty_id, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
 
-async def last(conn: aiosqlite.Connection, bounty_id: int, action: str) -> AuditEntry | None:
-    """The bounty's latest audit entry of `action`."""
-    async with conn.execute(
-        "SELECT id, at, actor_id, bounty_id, action, detail FROM audit_log WHERE bounty_id = ? AND action = ?"
-        " ORDER BY id DESC LIMIT 1",
-        (bounty_id, action),
-    ) as cur:
-        r = await cur.fetchone()
-    return None if r is None else AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]))
+async def latest(conn: aiosqlite.Connection, bounty_id: int, action: str) -> AuditEntry | None:
+    """The bounty's most recent entry of `action` (what moved it last, say)."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT id, at, actor_id, bounty_id, action, detail FROM audit_log"
+            " WHERE bounty_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
+            (bounty_id, action),
+        )
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]))

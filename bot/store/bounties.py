@@ -81,21 +81,20 @@ async def insert(
 
 
 async def get(conn: aiosqlite.Connection, bounty_id: int) -> Bounty | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM bounties WHERE id = ?", (bounty_id,)) as cur:
-        row = await cur.fetchone()
-    return _row_to_bounty(row) if row else None
+    rows = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM bounties WHERE id = ?", (bounty_id,)))
+    return _row_to_bounty(rows[0]) if rows else None
 
 
 async def by_channel(conn: aiosqlite.Connection, channel_id: int) -> Bounty | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM bounties WHERE channel_id = ?", (channel_id,)) as cur:
-        row = await cur.fetchone()
-    return _row_to_bounty(row) if row else None
+    rows = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM bounties WHERE channel_id = ?", (channel_id,)))
+    return _row_to_bounty(rows[0]) if rows else None
 
 
 async def open_by_exchange_key(conn: aiosqlite.Connection, key: str) -> Bounty | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM bounties WHERE exchange_key = ? AND {_OPEN}", (key,)) as cur:
-        row = await cur.fetchone()
-    return _row_to_bounty(row) if row else None
+    rows = list(
+        await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM bounties WHERE exchange_key = ? AND {_OPEN}", (key,))
+    )
+    return _row_to_bounty(rows[0]) if rows else None
 
 
 async def list_all(conn: aiosqlite.Connection, states: Iterable[State] | None = None) -> list[Bounty]:
@@ -106,8 +105,7 @@ async def list_all(conn: aiosqlite.Connection, states: Iterable[State] | None = 
         wanted = tuple(s.value for s in states)
         marks = ", ".join("?" for _ in wanted)
         query, args = f"SELECT {_COLUMNS} FROM bounties WHERE state IN ({marks}) ORDER BY id", wanted
-    async with conn.execute(query, args) as cur:
-        return [_row_to_bounty(row) for row in await cur.fetchall()]
+    return [_row_to_bounty(row) for row in await conn.execute_fetchall(query, args)]
 
 
 @dataclass(frozen=True)
@@ -150,31 +148,40 @@ async def listing(conn: aiosqlite.Connection, state: State | None, limit: int) -
 
 
 async def for_member(conn: aiosqlite.Connection, user_id: int) -> list[Bounty]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT {', '.join('b.' + c.strip() for c in _COLUMNS.split(','))} FROM bounties b"
         " JOIN bounty_members m ON m.bounty_id = b.id WHERE m.user_id = ? ORDER BY b.id",
         (user_id,),
-    ) as cur:
-        return [_row_to_bounty(row) for row in await cur.fetchall()]
-
-
-async def set_state(conn: aiosqlite.Connection, bounty_id: int, state: State, now: int) -> None:
-    await conn.execute(
-        "UPDATE bounties SET state = ?, state_since = ?, updated_at = ? WHERE id = ?",
-        (state.value, now, now, bounty_id),
     )
+    return [_row_to_bounty(row) for row in rows]
+
+
+async def set_state(conn: aiosqlite.Connection, bounty_id: int, state: State, now: int, *, expected: State) -> bool:
+    """Move the bounty to `state` only if it is still in `expected` (the state the move was decided on).
+
+    False, and nothing written, when it is not: someone else moved it first and the caller's decision no
+    longer holds. Inside a write transaction (BEGIN IMMEDIATE) nobody can move it between this check and
+    the write, in this process or another.
+    """
+    cur = await conn.execute(
+        "UPDATE bounties SET state = ?, state_since = ?, updated_at = ? WHERE id = ? AND state = ?",
+        (state.value, now, now, bounty_id, expected.value),
+    )
+    if cur.rowcount != 1:
+        return False
     await conn.execute("UPDATE state_periods SET left_at = ? WHERE bounty_id = ? AND left_at IS NULL", (now, bounty_id))
     await conn.execute(
         "INSERT INTO state_periods (bounty_id, state, entered_at) VALUES (?, ?, ?)", (bounty_id, state.value, now)
     )
+    return True
 
 
 async def state_periods(conn: aiosqlite.Connection, bounty_id: int) -> list[StatePeriod]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT state, entered_at, left_at FROM state_periods WHERE bounty_id = ? ORDER BY entered_at, rowid",
         (bounty_id,),
-    ) as cur:
-        return [StatePeriod(State(r[0]), int(r[1]), r[2]) for r in await cur.fetchall()]
+    )
+    return [StatePeriod(State(r[0]), int(r[1]), r[2]) for r in rows]
 
 
 async def set_channel(conn: aiosqlite.Connection, bounty_id: int, channel_id: int, now: int) -> None:
@@ -197,12 +204,12 @@ async def remove_member(conn: aiosqlite.Connection, bounty_id: int, user_id: int
 
 
 async def members(conn: aiosqlite.Connection, bounty_id: int) -> list[Member]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT bounty_id, user_id, role, added_by, added_at FROM bounty_members WHERE bounty_id = ?"
         " ORDER BY added_at, user_id",
         (bounty_id,),
-    ) as cur:
-        return [Member(r[0], r[1], MemberRole(r[2]), r[3], r[4]) for r in await cur.fetchall()]
+    )
+    return [Member(r[0], r[1], MemberRole(r[2]), r[3], r[4]) for r in rows]
 
 
 async def record_review(
@@ -223,10 +230,9 @@ async def record_review(
 
 
 async def review(conn: aiosqlite.Connection, bounty_id: int) -> dict[ReviewItem, ReviewEntry]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT item, status, note, reviewer_id, recorded_at FROM review_items WHERE bounty_id = ?", (bounty_id,)
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return {ReviewItem(r[0]): ReviewEntry(ReviewItem(r[0]), ReviewStatus(r[1]), r[2], r[3], r[4]) for r in rows}
 
 

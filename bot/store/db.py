@@ -1,7 +1,15 @@
 """The SQLite database: connection settings, transactions and migrations.
 
 One connection serves the whole bot. Writes go through :meth:`Database.transaction`, which holds a
-lock so that one change (state, audit row, timers, outbox rows) commits or rolls back as a unit.
+lock so that one change (state, audit row, timers, outbox rows) commits or rolls back as a unit. Its
+BEGIN IMMEDIATE takes SQLite's write lock at once, so a change's reads and its writes are serialised with
+every other writer, in this process or another bot's on the same file: what it read is still true when it
+writes.
+
+A read runs to its end in one trip to the database thread (``execute_fetchall``), never as a cursor held
+open across an await. A statement left open keeps the connection's snapshot of the database; a change that
+begins while another task's cursor holds a snapshot another process has since written past cannot take the
+write lock (SQLite answers "database is locked" at once, without waiting).
 """
 
 from __future__ import annotations
@@ -75,12 +83,26 @@ class Database:
         self.path = path
         self._write_lock = asyncio.Lock()
         self._closed = False
+        # Changes waiting for the one before them to commit: how contended writing is right now (and what a
+        # test watches to queue two commands in a known order behind a change it holds open).
+        self.waiting = 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One atomic change. Everything done with the yielded connection commits together."""
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+        self.waiting += 1
+        try:
+            await self._write_lock.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # Cancelled on its way: the database thread may still run the BEGIN, which would leave the one
+                # connection inside a transaction nobody ends. A rollback queued behind it ends it (or does nothing).
+                await self.conn.rollback()
+                raise
             try:
                 yield self.conn
             except BaseException:
@@ -88,16 +110,19 @@ class Database:
                 raise
             else:
                 await self.conn.commit()
+        finally:
+            self._write_lock.release()
 
     async def schema_version(self) -> int:
-        async with self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-        ) as cur:
-            if await cur.fetchone() is None:
-                return 0
-        async with self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        tables = list(
+            await self.conn.execute_fetchall(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            )
+        )
+        if not tables:
+            return 0
+        rows = list(await self.conn.execute_fetchall("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+        return int(rows[0][0]) if rows else 0
 
     async def applied_versions(self) -> set[int]:
         if await self.schema_version() == 0:
@@ -124,6 +149,10 @@ class Database:
             if migration.version in done:
                 continue
             async with self.transaction() as tx:
+                # Read again under the write lock: another bot starting on this database at the same moment may
+                # have applied it since the read above, and applying it twice would fail the start.
+                if migration.version in await self.applied_versions():
+                    continue
                 await tx.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

@@ -18,11 +18,12 @@ async def save(conn: aiosqlite.Connection, *, guild_id: int, user_id: int, answe
 
 
 async def get(conn: aiosqlite.Connection, draft_id: int, user_id: int) -> dict[str, object] | None:
-    async with conn.execute(
-        "SELECT answers FROM intake_drafts WHERE id = ? AND user_id = ?", (draft_id, user_id)
-    ) as cur:
-        row = await cur.fetchone()
-    return json.loads(row[0]) if row else None
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT answers FROM intake_drafts WHERE id = ? AND user_id = ?", (draft_id, user_id)
+        )
+    )
+    return json.loads(rows[0][0]) if rows else None
 
 
 async def delete(conn: aiosqlite.Connection, draft_id: int) -> None:

@@ -54,18 +54,18 @@ async def cancel(conn: aiosqlite.Connection, *, subject: str, kind: str | None, 
 
 
 async def next_due_at(conn: aiosqlite.Connection) -> int | None:
-    async with conn.execute("SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row and row[0] is not None else None
+    rows = list(
+        await conn.execute_fetchall("SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+    )
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
 async def due(conn: aiosqlite.Connection, now: int, limit: int = 100) -> list[TimerRow]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, kind, subject, due_at, payload FROM timers"
         " WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?",
         (now, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [TimerRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
 
@@ -78,12 +78,11 @@ async def mark_fired(conn: aiosqlite.Connection, timer_id: int, now: int) -> boo
 
 
 async def pending(conn: aiosqlite.Connection, subject: str) -> list[TimerRow]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, kind, subject, due_at, payload FROM timers"
         " WHERE subject = ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at",
         (subject,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [TimerRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
 
@@ -92,6 +91,7 @@ async def postpone(conn: aiosqlite.Connection, timer_id: int, due_at: int) -> No
 
 
 async def count_pending(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("SELECT COUNT(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    rows = list(
+        await conn.execute_fetchall("SELECT COUNT(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+    )
+    return int(rows[0][0]) if rows else 0

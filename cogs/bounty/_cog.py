@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.errors import InvalidInput
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
@@ -25,6 +26,15 @@ STATE_CHOICES = [app_commands.Choice(name=s.label, value=s.value) for s in State
 REVIEW_CHOICES = [app_commands.Choice(name=i.label, value=i.value) for i in ReviewItem]
 BOUNTY_DESCRIPTION = "Bounty number (defaults to this channel's bounty)"
 NONE = discord.AllowedMentions.none()
+
+
+def in_server(person: discord.Member | discord.User) -> None:
+    """Discord resolves a user option to a plain User when the person is not (or no longer) in the server:
+    they could not see the channel they would be given, so say so rather than add them."""
+    if not isinstance(person, discord.Member):
+        raise InvalidInput(
+            [f"{person.mention} is not in this server (any more); they must join it before they can be added."]
+        )
 
 
 class BountyCog(commands.GroupCog, group_name="bounty", group_description="Connector bounties"):
@@ -119,6 +129,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         member: discord.Member | discord.User,
         bounty: app_commands.Range[int, 1] | None = None,
     ) -> None:
+        in_server(member)
         found = await self.bounties.add_member(
             actor_for(interaction), bounty, interaction.channel_id, member.id, member.bot
         )
@@ -193,6 +204,7 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         kickoff: app_commands.Range[str, 0, 40] = "",
         bounty: app_commands.Range[int, 1] | None = None,
     ) -> None:
+        in_server(developer)
         done = await self.bot.services.developers.assign(
             actor_for(interaction), bounty, interaction.channel_id, developer.id, developer.bot, github, kickoff
         )

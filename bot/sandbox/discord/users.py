@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.discord.server import EPHEMERAL, DiscordSandbox, Interaction
-from bot.sandbox.discord.state import DM
+from bot.sandbox.discord.state import DM, EVERYONE_DEFAULT, TEXT
 
 _OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
 
@@ -143,10 +143,17 @@ class SandboxUser:
         return int(self.sandbox.state.dm_channel(str(self.id))["id"])
 
     async def run(
-        self, command: str, *, channel: str | int, wait: float = 5.0, guild_id: str | None = None, **options: Any
+        self,
+        command: str,
+        *,
+        channel: str | int,
+        origin: str = "guild",
+        wait: float = 5.0,
+        guild_id: str | None = None,
+        **options: Any,
     ) -> Outcome:
-        """Run a slash command like ``"bounty status"`` in `channel` (a name or an id); `guild_id` sends it as
-        if from another server the bot is in."""
+        """Run a slash command like ``"bounty status"`` in `channel` (a name or an id); `origin` as for
+        :meth:`interact`, or `guild_id` to send it from that channel as if it belonged to another server."""
         s = self.sandbox.state
         channel_id = str(channel) if str(channel).isdigit() else s.channel_named(str(channel))["id"]
         words = command.split()
@@ -196,7 +203,98 @@ class SandboxUser:
         data.setdefault("options", [])
         if resolved:
             data["resolved"] = resolved
-        interaction = await self.sandbox.send_interaction(2, str(self.id), channel_id, data, guild_id=guild_id)
+        if guild_id is not None:
+            interaction = await self.sandbox.send_interaction(2, str(self.id), channel_id, data, guild_id=guild_id)
+            return await self._settle(interaction, wait)
+        return await self.interact(2, data, channel=channel_id, origin=origin, wait=wait)
+
+    async def interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        channel: str | int = "general",
+        origin: str = "guild",
+        message: dict[str, Any] | None = None,
+        wait: float = 5.0,
+    ) -> Outcome:
+        """Send an interaction of `kind` carrying `data` exactly as given, as a stale or modified client could
+        (a custom id no message offers, say), from `origin`: ``"guild"`` (`channel` of the sandbox guild),
+        ``"other-guild"`` (a channel of a server that is not the bot's configured one; the command data still
+        names the sandbox guild's command) or ``"dm"`` (a direct message with the bot, which a person can still
+        use after leaving the server)."""
+        s = self.sandbox.state
+        if origin == "guild":
+            channel_id = str(channel) if str(channel).isdigit() else s.channel_named(str(channel))["id"]
+            interaction = await self.sandbox.send_interaction(kind, str(self.id), channel_id, data, message=message)
+            return await self._settle(interaction, wait)
+        iid = s.ids.next()
+        payload: dict[str, Any] = {
+            "id": iid,
+            "application_id": s.application["id"],
+            "type": kind,
+            "token": f"itoken-{iid}",
+            "version": 1,
+            "data": data,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10485760,
+        }
+        if origin == "other-guild":
+            guild_id = s.ids.next()
+            channel_data: dict[str, Any] = {
+                "id": s.ids.next(),
+                "type": TEXT,
+                "name": "general",
+                "guild_id": guild_id,
+                "position": 0,
+                "permission_overwrites": [],
+                "parent_id": None,
+                "flags": 0,
+                "nsfw": False,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "last_pin_timestamp": None,
+            }
+            member = s.members[str(self.id)]  # the same person, also a member of that other server
+            payload.update(
+                context=0,
+                authorizing_integration_owners={"0": guild_id},
+                app_permissions=str(EVERYONE_DEFAULT),
+                guild_id=guild_id,
+                guild_locale="en-US",
+                guild={"id": guild_id, "locale": "en-US", "features": []},
+                # Their membership of that other server: none of the sandbox guild's roles exist there.
+                member={**member, "roles": [], "permissions": str(EVERYONE_DEFAULT)},
+            )
+        elif origin == "dm":
+            channel_data = next(
+                (c for c in s.channels.values() if c["type"] == DM and c["recipients"][0]["id"] == str(self.id)),
+                {},
+            )
+            if not channel_data:
+                channel_data = {
+                    "id": s.ids.next(),
+                    "type": DM,
+                    "flags": 0,
+                    "recipients": [self.user],
+                    "last_message_id": None,
+                }
+                s.channels[channel_data["id"]] = channel_data
+                s.messages[channel_data["id"]] = []
+            payload.update(
+                context=1, authorizing_integration_owners={"0": s.guild_id}, app_permissions="0", user=self.user
+            )
+        else:
+            raise ValueError(f"unknown origin {origin!r}: guild, other-guild or dm")
+        payload.update(channel_id=channel_data["id"], channel=dict(channel_data))
+        if message is not None:
+            payload["message"] = self.sandbox.public(message)
+        interaction = Interaction(iid, payload["token"], kind, payload, str(self.id), channel_data["id"])
+        self.sandbox.interactions[interaction.token] = interaction
+        interaction.sent_at = time.perf_counter()
+        await self.sandbox.dispatch("INTERACTION_CREATE", payload)
         return await self._settle(interaction, wait)
 
     async def submit(self, outcome: Outcome, values: dict[str, Any], *, wait: float = 5.0) -> Outcome:
