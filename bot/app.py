@@ -37,6 +37,7 @@ from bot.services.refunds import RefundService
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
+from bot.services.weekly import WeeklyPrompts
 from bot.store.db import Database, open_database
 from bot.timers import Timers
 from bot.tree import BountyTree
@@ -94,6 +95,7 @@ class BountyBot(commands.Bot):
     timers: Timers
     outbox: Outbox
     services: Services
+    weekly: WeeklyPrompts
     adapter: DiscordAdapter
 
     def __init__(self, config: Config, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0) -> None:
@@ -174,6 +176,9 @@ class BountyBot(commands.Bot):
         self.timers.register(PHASE_OVERRUN, overrun)
         self.timers.register(BUG_SLA, on_bug_sla)
         self.timers.register(GUARANTEE, on_guarantee_alert)
+        self.weekly = WeeklyPrompts(ctx)
+        for kind, handler in self.weekly.handlers().items():
+            self.timers.register(kind, handler)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         guild = discord.Object(self.config.discord.guild_id)
@@ -204,6 +209,7 @@ class BountyBot(commands.Bot):
             # Each permission the bot lacks, where: in the log and to staff, before anyone meets the failure.
             self.setup_problems += permission_problems(self.adapter.own_permissions(channels, categories))
         await report_setup_problems(self.changes, self.setup_problems)
+        await self.weekly.adopt()  # developers assigned before weekly prompts existed get theirs
         await self.timers.start()
         assert self._github_build is not None
         self.github_client = await self._github_build

@@ -37,6 +37,12 @@ class Change:
         self.timers_added = True
         return await timers.create(self.tx, kind=kind, subject=subject, due_at=due_at, now=self.now, payload=payload)
 
+    async def timer_batch(self, rows: list[timers.TimerSpec]) -> None:
+        """Many timers (kind, subject, due_at, payload) at once: one statement, not a round trip each."""
+        if rows:
+            self.timers_added = True
+            await timers.create_many(self.tx, rows, self.now)
+
     async def cancel_timers(self, subject: str, kind: str | None = None) -> int:
         return await timers.cancel(self.tx, subject=subject, kind=kind, now=self.now)
 

@@ -14,6 +14,8 @@ from bot.services.github_events import GitHubEvents
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+# Pull-request actions that are the sender's own work on it (the rest, labels and reviews, are not).
+_PUSHED = frozenset({"opened", "reopened", "synchronize"})
 
 
 class WebhookReceiver:
@@ -76,6 +78,11 @@ class WebhookReceiver:
             pr = pull_request_from({**raw, "pull_request": {"merged_at": raw.get("merged_at")}})
             if pr is not None:
                 result["moved"] = await self.events.on_pull_request(pr)
+                if action in _PUSHED:  # commits pushed to the pull request (or it was opened): by the sender
+                    touched = await self.events.on_activity(sender, "pull_request", number=pr.number, event=action)
+                    result["activity"] = bool(touched)
+        elif event == "push" and not payload.get("deleted"):  # deleting a branch is not work on it
+            result["activity"] = bool(await self.events.on_activity(sender, "push", ref=str(payload.get("ref", ""))))
         elif event == "issues" and action in ("closed", "reopened") and isinstance(issue_info, dict):
             issue = IssueState(int(issue_info["number"]), action == "reopened", sender)
             result["bug_changed"] = await self.events.on_issue(issue)

@@ -13,7 +13,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import BountyBot
-from bot.domain.access import AUDIENCES, PERSONAS, Actor, allowed, permission_table
+from bot.domain.access import AUDIENCES, COMPONENTS, PERSONAS, Actor, allowed, permission_table
 from bot.domain.checklists import ChecklistKind
 from bot.domain.errors import NotAllowed
 from bot.domain.lifecycle import State
@@ -38,8 +38,9 @@ def tree_commands(bot: BountyBot) -> set[str]:
 
 async def test_every_command_has_exactly_one_declared_audience(bot: BountyBot) -> None:
     commands = tree_commands(bot)
-    menus = {a for a in AUDIENCES if a.startswith("checklist tick ")}
-    assert commands == set(AUDIENCES) - menus, "declare each command's audience in bot/domain/access.py AUDIENCES"
+    assert set(COMPONENTS) <= set(AUDIENCES)
+    assert commands == set(AUDIENCES) - set(COMPONENTS), "declare each command's audience in AUDIENCES"
+    menus = {a for a, kind in COMPONENTS.items() if kind == "menu"}
     assert menus == {f"checklist tick {k.value}" for k in ChecklistKind}
 
 
@@ -115,6 +116,8 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bug report": {"severity": "minor", "title": "Typo in docs", "description": "A typo in the docs page."},
         "bug resolve": {"id": 1},
         "bug reopen": {"id": 1},
+        "update pause": {"until": "2026-12-10", "reason": "Vacation", "bounty": 1},
+        "update settings": {"day": "tuesday", "hour": 9, "timezone": "Europe/Paris", "bounty": 1},
     }.get(command, {"bounty": 1})
 
 
@@ -125,7 +128,7 @@ def outcome_text(done: Outcome) -> str:
     return " ".join(r.text for r in replies)
 
 
-COMMANDS = [a for a in AUDIENCES if not a.startswith("checklist tick ")]
+COMMANDS = [a for a in AUDIENCES if a not in COMPONENTS]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -190,6 +193,10 @@ async def test_services_refuse_outside_their_audience_without_the_tree(bot: Boun
         lambda: s.bugs.reopen(developer, 1),
         lambda: s.checklists.tick(lead, 1, ChecklistKind.IMPLEMENTATION, []),
         lambda: s.checklists.tick(developer, 1, ChecklistKind.QA, []),
+        lambda: s.updates.pause(lead, 1, None, "2026-12-10", "Vacation"),
+        lambda: s.updates.resume(teammate, 1, None),
+        lambda: s.updates.settings(lead, 1, None, "monday", 9, "UTC"),
+        lambda: s.developers.reassign_inactive(developer, 1, 1),
     ]
     for call in calls:
         with pytest.raises(NotAllowed):

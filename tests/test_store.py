@@ -35,6 +35,24 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
     await db.close()
 
 
+async def test_a_migration_numbered_below_one_applied_is_still_applied(tmp_path: Path) -> None:
+    """Branches reserve numbers: 007 may be applied before 006 lands. 006 is applied when it does."""
+    db = await open_database(tmp_path / "b.db")
+    one, three = Migration(1, "a", "CREATE TABLE a (x INTEGER);\n"), Migration(3, "c", "CREATE TABLE c (x INTEGER);\n")
+    assert [m.version for m in await db.migrate([one, three])] == [1, 3]
+    two = Migration(2, "b", "CREATE TABLE b (x INTEGER);\n")
+    assert [m.version for m in await db.migrate([one, two, three])] == [2]
+    assert await db.migrate([one, two, three]) == [] and await db.schema_version() == 3
+    await db.close()
+
+
+def test_a_migration_number_used_twice_is_refused(tmp_path: Path) -> None:
+    for name in ("001_a.sql", "002_b.sql", "002_c.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    with pytest.raises(RuntimeError, match="each number once"):
+        discover_migrations(tmp_path)
+
+
 async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "b.db")
     broken = [Migration(1, "half", "CREATE TABLE a (x INTEGER);\nCREATE TABLE a (x INTEGER);\n")]

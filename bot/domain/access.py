@@ -52,6 +52,9 @@ AUDIENCES: dict[str, Audience] = {
     "pay escrow": Audience(Access.EXCHANGE, "choose to pay by escrow"),
     "pay confirm-escrow": Audience(Access.STAFF, "confirm an escrow payment"),
     "update post": Audience(Access.DEVELOPER, "post the weekly update"),
+    "update pause": Audience(Access.DEVELOPER, "pause the weekly prompts"),
+    "update resume": Audience(Access.DEVELOPER, "resume the weekly prompts"),
+    "update settings": Audience(Access.DEVELOPER, "change when the weekly prompt comes"),
     "checklist": Audience(Access.MEMBERS, "see the checklists"),
     "bug report": Audience(Access.MEMBERS, "report a bug"),
     "bug list": Audience(Access.MEMBERS, "list the bugs"),
@@ -61,6 +64,13 @@ AUDIENCES: dict[str, Audience] = {
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     "checklist tick qa": Audience(Access.STAFF, "tick the QA checklist"),
+    "bounty reassign": Audience(Access.STAFF, "reassign a bounty's developer"),
+}
+# The entries above that are a button or a menu, not a command (the weekly prompt's button is `update post`'s).
+COMPONENTS: dict[str, str] = {
+    "checklist tick implementation": "menu",
+    "checklist tick qa": "menu",
+    "bounty reassign": "button",
 }
 
 
@@ -172,6 +182,8 @@ CONDITIONS = {
     "bounty cancel": "the lead only before payment",
     "bounty fee": "only before any payment",
     "checklist": "shows a tick menu to whoever may tick (below)",
+    "update post": "also the **Post my update** button of the weekly prompt",
+    "bounty reassign": "under staff's alert after 7 days without activity",
 }
 
 
@@ -185,7 +197,7 @@ def permission_table() -> str:
     head = "| command | " + " | ".join(PERSONAS) + " | also |"
     lines = [head, "|---" * (len(PERSONAS) + 2) + "|"]
     for action in AUDIENCES:
-        name = f"`/{action}`" if not action.startswith("checklist tick") else f"{action} (menu)"
+        name = f"{action} ({COMPONENTS[action]})" if action in COMPONENTS else f"`/{action}`"
         cells = " | ".join("✅" if allowed(action, p) else "❌" for p in PERSONAS)
         lines.append(f"| {name} | {cells} | {CONDITIONS.get(action, '')} |")
     return "\n".join(lines)

@@ -72,6 +72,7 @@ TRANSITIONS: dict[tuple[State, State], frozenset[Role]] = {
     (S.AWAITING_PAYMENT, S.FUNDED): _SYS_STAFF,
     (S.FUNDED, S.OPEN): _SYS_STAFF,
     (S.OPEN, S.DEVELOPMENT): _SYS_STAFF,
+    (S.DEVELOPMENT, S.OPEN): _SYS_STAFF,  # the developer is unassigned (7 days silent): open for the next
     (S.DEVELOPMENT, S.TESTING): _SYS_STAFF,
     (S.TESTING, S.DEVELOPMENT): _STAFF,  # QA sends it back
     (S.TESTING, S.GOVERNANCE): _SYS_STAFF,

@@ -30,6 +30,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button under a notice. Its custom id is answered by a dynamic item in `cogs/` (so it still works
+    after a restart); `style` is "primary", "secondary", "success" or "danger"."""
+
+    label: str
+    custom_id: str
+    style: str = "primary"
+
+
+@dataclass(frozen=True)
 class Notice:
     title: str
     description: str = ""
@@ -38,11 +48,13 @@ class Notice:
     footer: str = ""
     # Users to ping in the message content. Nobody else is ever pinged, whatever the text contains.
     ping_user_ids: tuple[int, ...] = field(default_factory=tuple)
+    buttons: tuple[Button, ...] = ()
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
         data["fields"] = [asdict(f) for f in self.fields]
         data["ping_user_ids"] = list(self.ping_user_ids)
+        data["buttons"] = [asdict(b) for b in self.buttons]
         return data
 
     @classmethod
@@ -54,6 +66,7 @@ class Notice:
             tone=data.get("tone", "info"),
             footer=data.get("footer", ""),
             ping_user_ids=tuple(int(u) for u in data.get("ping_user_ids", [])),
+            buttons=tuple(Button(**b) for b in data.get("buttons", [])),
         )
 
 

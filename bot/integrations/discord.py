@@ -115,6 +115,33 @@ def render(notice: Notice) -> tuple[str | None, discord.Embed, discord.AllowedMe
     return pings or None, embed, allowed
 
 
+_BUTTON_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def buttons_view(notice: Notice) -> discord.ui.View:
+    """The notice's buttons, to send with it (at most 5, one row).
+
+    Presses are answered by the dynamic items registered for these custom ids, which outlive the process.
+    The view is stopped before sending: discord.py keeps a live view in its store for as long as the process
+    runs, one per message, for buttons it would never answer itself."""
+    view = discord.ui.View(timeout=None)
+    for button in notice.buttons[:5]:
+        view.add_item(
+            discord.ui.Button(
+                label=clip(button.label, 80),
+                custom_id=button.custom_id,
+                style=_BUTTON_STYLES.get(button.style, discord.ButtonStyle.secondary),
+            )
+        )
+    view.stop()
+    return view
+
+
 class DiscordAdapter:
     def __init__(self, client: discord.Client, guild_id: int) -> None:
         self.client = client
@@ -264,7 +291,11 @@ class DiscordAdapter:
             raise DiscordRejected(f"channel {channel_id} no longer exists")
         content, embed, allowed = render(notice)
         with _translate():
-            message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
+            if notice.buttons:
+                view = buttons_view(notice)
+                message = await channel.send(content=content, embed=embed, allowed_mentions=allowed, view=view)
+            else:
+                message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
         return message.id
 
     async def dm(self, user_id: int, notice: Notice) -> int:

@@ -392,6 +392,7 @@ class PullRequestInfo:
     author: str
     open: bool
     merged: bool
+    updated_at: int | None = None  # unix seconds, when GitHub said
 
 
 def pull_request_from(issue: dict[str, Any]) -> PullRequestInfo | None:
@@ -407,6 +408,7 @@ def pull_request_from(issue: dict[str, Any]) -> PullRequestInfo | None:
         str((issue.get("user") or {}).get("login", "")),
         issue.get("state") == "open",
         merged,
+        epoch(issue.get("updated_at")),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.changes import Change
 from bot.domain import notices
+from bot.domain import weekly_notices as say
 from bot.domain.access import Actor, authorize
 from bot.domain.developers import (
     ASSIGNABLE,
@@ -15,14 +16,18 @@ from bot.domain.developers import (
     developer_changed,
     github_login_problem,
 )
-from bot.domain.errors import InvalidInput, RuleViolation
+from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty, MemberRole
+from bot.domain.notices import ts
+from bot.domain.weekly import INACTIVE_AFTER, PROMPTED, REASSIGNABLE, quiet_since
+from bot.services import weekly
 from bot.services.bounties import BountyService, queue_access
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
-from bot.store import bounties, developers
+from bot.store import audit, bounties, developers
+from bot.store import weekly as rhythms
 
 KICKOFF_FORMAT = "%Y-%m-%d %H:%M"
 MAX_KICKOFF_AHEAD = 60 * 86400
@@ -34,6 +39,13 @@ class Assigned:
     login: str
     kickoff_at: int
     replaced: int | None  # the previous developer's user id, on a reassignment
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    bounty: Bounty
+    user_id: int
+    login: str
 
 
 def parse_kickoff(text: str, now: int, default_hour: int) -> int:
@@ -122,6 +134,8 @@ class DeveloperService:
             marker = ch.audit_ids[-1]
             await queue_access(ch, bounty.id, user_id, allow=True)
             updated = await self._start_development(ch, bounty, actor, user_id, login)
+            if updated.state in PROMPTED:
+                await weekly.restart(ch, self.ctx.config, bounty.id, user_id)
             await ch.send(
                 f"bounty:{bounty.id}:developer:{marker}",
                 "bounty.post",
@@ -156,3 +170,76 @@ class DeveloperService:
                     ch, self.ctx.config, bounty, after, role=Role.STAFF, actor_id=actor.user_id, reason=reason
                 )
         return bounty
+
+    async def reassign_inactive(self, actor: Actor, bounty_id: int, assigned_at: int) -> Unassigned:
+        """The **Reassign** button under a "no activity for 7 days" alert: unassign the developer who was
+        assigned at `assigned_at`, and put the bounty back to `open` for the next one.
+
+        Decided inside the transaction on what it reads there: of two staff pressing at once, the second
+        finds the assignment gone and is told who moved first."""
+        authorize(actor, "bounty reassign")
+        async with self.ctx.changes.begin() as ch:
+            bounty = await bounties.get(ch.tx, bounty_id)
+            if bounty is None:
+                raise NotFound(f"There is no bounty #{bounty_id}.")
+            current = await developers.for_bounty(ch.tx, bounty_id)
+            if current is None or current.assigned_at != assigned_at:
+                raise RuleViolation(await self._already(ch, bounty_id))
+            if bounty.state not in REASSIGNABLE:
+                raise RuleViolation(
+                    f"Bounty #{bounty.id} is `{bounty.state.label}` now, no longer in development; nothing was changed."
+                )
+            pause_end = await rhythms.last_pause_end(ch.tx, bounty_id)
+            paused = await rhythms.active_pause(ch.tx, bounty_id)
+            quiet = quiet_since(current.last_activity_at, current.assigned_at, pause_end)
+            if paused is not None or quiet + INACTIVE_AFTER > ch.now:
+                raise RuleViolation(
+                    f"<@{current.user_id}> has been active since this was asked (last {ts(quiet)})"
+                    + (" and the weekly prompts are paused" if paused is not None else "")
+                    + "; nothing was changed. `/bounty assign` still replaces them."
+                )
+            user_id, login = current.user_id, current.github_login
+            await developers.unassign(ch.tx, bounty_id, user_id, assigned_at)
+            await bounties.remove_member(ch.tx, bounty_id, user_id)
+            await ch.audit(
+                "developer_unassigned", actor_id=actor.user_id, bounty_id=bounty_id, user_id=user_id, reason="inactive"
+            )
+            marker = ch.audit_ids[-1]
+            await queue_access(ch, bounty_id, user_id, allow=False)
+            await weekly.stop(ch, bounty_id)
+            days = INACTIVE_AFTER // 86400
+            updated = await transition(
+                ch,
+                self.ctx.config,
+                bounty,
+                State.OPEN,
+                role=Role.STAFF,
+                actor_id=actor.user_id,
+                reason=f"Developer {login} (GitHub) unassigned: no activity for {days} days.",
+            )
+            await ch.send(
+                f"bounty:{bounty_id}:unassigned:{marker}",
+                "bounty.post",
+                bounty_id=bounty_id,
+                notice=say.unassigned(updated, user_id, login, actor.user_id).to_payload(),
+            )
+            await ch.send(
+                f"bounty:{bounty_id}:github_unassigned:{marker}",
+                "github.comment",
+                bounty_id=bounty_id,
+                body=say.unassigned_comment(login),
+            )
+            await ch.send(
+                f"staff:next_developer:{marker}",
+                "staff.post",
+                notice=say.next_developer(updated, user_id, login, actor.user_id).to_payload(),
+            )
+        return Unassigned(updated, user_id, login)
+
+    @staticmethod
+    async def _already(ch: Change, bounty_id: int) -> str:
+        """Why a Reassign button no longer applies: who reassigned first, and when."""
+        last = await audit.latest(ch.tx, bounty_id, "developer_unassigned")
+        if last is not None and last.actor_id is not None:
+            return f"Bounty #{bounty_id}'s developer was already reassigned by <@{last.actor_id}> {ts(last.at)}."
+        return f"Bounty #{bounty_id} no longer has the developer this button was for; nothing was changed."

@@ -6,6 +6,9 @@
 - A bug's issue closed or reopened resolves or reopens the bug.
 - A comment by the assigned developer on the bounty's issue (or one of its bugs) counts as activity; the
   bot's own comments, and anyone else's, do not.
+- So does the developer's work itself: commits they push (webhook `push`), pushes to their pull request
+  (`pull_request` opened, reopened or synchronize, by them) and, when polling, a pull request of theirs that
+  changed (dated by its `updated_at`). It counts on every bounty they are building or is under test.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 
 from bot.domain.github_text import is_bot_comment
 from bot.domain.lifecycle import Role, State
+from bot.domain.weekly import PROMPTED
 from bot.integrations.github import (
     MAX_PER_PAGE,
     CommentInfo,
@@ -111,6 +115,29 @@ class GitHubEvents:
             )
         return True
 
+    async def on_activity(self, login: str, source: str, at: int | None = None, **detail: object) -> list[int]:
+        """GitHub user `login` did something (pushed, updated a pull request): activity on each bounty they are
+        building. `at`: when GitHub says it happened (a poll finds things late); returns the bounties touched."""
+        if not login:
+            return []
+        found = await developers.by_login(self.ctx.conn, login, PROMPTED)
+        if not found:
+            return []
+        touched = []
+        async with self.ctx.changes.begin() as ch:
+            when = min(ch.now, at or ch.now)
+            for assignment in found:
+                current = await developers.for_bounty(ch.tx, assignment.bounty_id)
+                # Already counted (a poll lists the same pull request until the listing moves on).
+                if current is None or current.user_id != assignment.user_id or when <= current.last_activity_at:
+                    continue
+                await developers.touch(ch.tx, assignment.bounty_id, when)
+                await ch.audit(
+                    "developer_activity", actor_id=None, bounty_id=assignment.bounty_id, source=source, **detail
+                )
+                touched.append(assignment.bounty_id)
+        return touched
+
     async def poll_once(self, client: GitHubClient, base_url: str) -> int:
         """The polling fallback: conditional requests, so a quiet repository costs only 304s (which GitHub does
         not count against the hour). Returns how many things it acted on."""
@@ -164,6 +191,8 @@ class GitHubEvents:
         # Each is acted on once however often it is listed: a pull request's state and a bug's are kept.
         for pr in changed.pulls:
             acted += len(await self.on_pull_request(pr))
+            if pr.open or pr.merged:  # a pull request of the developer's that changed: they are at work
+                acted += len(await self.on_activity(pr.author, "pull_request", pr.updated_at, number=pr.number))
         for issue in changed.issues:
             acted += await self.on_issue(issue)
         await self._looked("issues", since, changed.etag, changed.count, changed.newest)

@@ -59,3 +59,24 @@ async def touch(conn: aiosqlite.Connection, bounty_id: int, now: int) -> None:
         "UPDATE developer_assignments SET last_activity_at = MAX(last_activity_at, ?) WHERE bounty_id = ?",
         (now, bounty_id),
     )
+
+
+async def unassign(conn: aiosqlite.Connection, bounty_id: int, user_id: int, assigned_at: int) -> bool:
+    """Remove that assignment; False when it is no longer the bounty's (someone reassigned first)."""
+    cur = await conn.execute(
+        "DELETE FROM developer_assignments WHERE bounty_id = ? AND user_id = ? AND assigned_at = ?",
+        (bounty_id, user_id, assigned_at),
+    )
+    return cur.rowcount == 1
+
+
+async def by_login(conn: aiosqlite.Connection, login: str, states: frozenset[State]) -> list[Assignment]:
+    """The assignments of GitHub user `login` (any case) on bounties in `states`."""
+    marks = ", ".join("?" for _ in states)
+    rows = await conn.execute_fetchall(
+        f"SELECT {', '.join('d.' + c.strip() for c in _COLUMNS.split(','))}"
+        " FROM developer_assignments d JOIN bounties b ON b.id = d.bounty_id"
+        f" WHERE d.github_login = ? COLLATE NOCASE AND b.state IN ({marks}) ORDER BY d.bounty_id",
+        (login, *sorted(s.value for s in states)),
+    )
+    return [Assignment(*r) for r in rows]

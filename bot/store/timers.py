@@ -27,6 +27,17 @@ async def create(
     return int(cur.lastrowid or 0)
 
 
+TimerSpec = tuple[str, str, int, dict[str, object]]  # kind, subject, due_at, payload
+
+
+async def create_many(conn: aiosqlite.Connection, rows: list[TimerSpec], now: int) -> None:
+    """Many timers (kind, subject, due_at, payload) in one statement."""
+    await conn.executemany(
+        "INSERT INTO timers (kind, subject, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+        [(kind, subject, due, json.dumps(payload, separators=(",", ":")), now) for kind, subject, due, payload in rows],
+    )
+
+
 async def cancel(conn: aiosqlite.Connection, *, subject: str, kind: str | None, now: int) -> int:
     if kind is None:
         cur = await conn.execute(

@@ -67,3 +67,14 @@ async def latest(conn: aiosqlite.Connection, bounty_id: int) -> tuple[WeeklyUpda
         return None
     r = rows[0]
     return WeeklyUpdate(r[0], r[1], r[2], int(r[3])), int(r[4])
+
+
+async def posted_between(conn: aiosqlite.Connection, bounty_id: int, since: int, before: int) -> int:
+    """How many updates were posted in [since, before): whether a week has its update."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT COUNT(*) FROM weekly_updates WHERE bounty_id = ? AND posted_at >= ? AND posted_at < ?",
+            (bounty_id, since, before),
+        )
+    )
+    return int(rows[0][0])

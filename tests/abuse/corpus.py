@@ -203,6 +203,8 @@ CONTEXTS: dict[str, Context] = {
     "bounty cancel": Context(actor="other_lead", bounty=3, options={"reason": "We chose to wait a quarter"}),
     "bounty advance": Context(bounty=3, options={"to": "review", "reason": "Docs received"}),
     "bounty assign": Context(options={"developer": "dev2", "github": "devon-dev"}),
+    "bounty fee": Context(bounty=2, options={"amount": "15000"}),
+    "bounty refund": Context(options={"amount": "500", "via": "wire", "reference": "REFUND-2026-0001"}),
     "pay instructions": Context(actor="exchange", bounty=2),
     "pay wallet": Context(
         actor="exchange",
@@ -219,6 +221,10 @@ CONTEXTS: dict[str, Context] = {
     "pay escrow": Context(actor="exchange", bounty=2),
     "pay confirm-escrow": Context(bounty=2, options={"reference": "WIRE-2026-0001", "amount": "10000"}),
     "update post": Context(actor="dev"),
+    # Bounty #1's weekly prompts are paused in the world: pausing again moves the date, resuming ends it.
+    "update pause": Context(actor="dev", options={"until": "2026-12-20", "reason": "Vacation"}),
+    "update resume": Context(actor="dev"),
+    "update settings": Context(actor="dev", options={"day": "tuesday", "hour": 9, "timezone": "Europe/Paris"}),
     "checklist": Context(actor="dev"),
     "bug report": Context(
         actor="exchange",
@@ -247,6 +253,11 @@ SUCCESS_MARKERS = (
     ") is open,",
     "is resolved",
     "is open again",
+    "Weekly prompts are paused until",
+    "The pause now lasts until",
+    "Weekly prompts for bounty #",
+    "Recorded a refund of",
+    "fee is now **",
 )
 
 

@@ -3,7 +3,7 @@
 Three bounties in three phases, so that every command has one it can act on:
 
 - #1 Backpack, in development: Erin leads it, Tom is on her team, Dana is the developer, bug #1 is open;
-  Rita was added and removed again, Lou was added and then left the server.
+  Rita was added and removed again, Lou was added and then left the server; Dana paused her weekly prompts.
 - Leah was never on a bounty, and left the server too.
 - #2 Grvt, awaiting payment: Erin leads it.
 - #3 Kraken, in intake: Xena leads it.
@@ -199,8 +199,11 @@ async def build_world(
         channels[b.id] = b.channel_id
 
     one, two = channels[1], channels[2]
-    for state in ("review", "awaiting_payment", "funded"):
-        await staff.run("bounty advance", channel=one, to=state, reason="escrow WIRE-7")
+    for state in ("review", "awaiting_payment"):
+        await staff.run("bounty advance", channel=one, to=state, reason="docs complete")
+    # Funded by a wire of 11,000: 1,000 over the fee, flagged for refund, so `/bounty refund` has money to return.
+    paid = await staff.run("pay confirm-escrow", channel=one, reference="WIRE-7", amount="11000")
+    assert "funded" in paid.reply.text, paid.reply.text
     assigned = await staff.run("bounty assign", channel=one, developer=cast["dev"], github="dana-dev")
     assert "builds bounty #1" in assigned.reply.text, assigned.reply.text
     for who in (cast["teammate"], cast["removed"], cast["leaver"]):
@@ -223,6 +226,8 @@ async def build_world(
     assert "Fix my answers" in [b.get("label") for b in refused.reply.buttons], refused.reply.text
     checklist = await cast["dev"].run("checklist", channel=one)
     assert checklist.reply.selects, checklist.reply.text
+    paused = await cast["dev"].run("update pause", channel=one, until="2026-12-31", reason="Waiting on API keys")
+    assert "Weekly prompts are paused until" in paused.reply.text, paused.reply.text
 
     # Lou and Leah leave the server (Lou's bounty membership stays: the bot is not told).
     for name in ("leaver", "left"):
