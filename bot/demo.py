@@ -286,6 +286,20 @@ async def _settle(bot: BountyBot, clock: ManualClock) -> None:
         clock.advance(60)
 
 
+async def _until(say: Narrator, bot: BountyBot, clock: ManualClock, kind: str, channel_id: int) -> dict[str, Any]:
+    """Move the clock to the bounty's next `kind` timer, fire what is due and deliver it; returns the newest post
+    in `channel_id` from then (an empty dict if it posted nothing there)."""
+    from bot.store import timers
+
+    due = min(t.due_at for t in await timers.pending(bot.db.conn, "bounty:1") if t.kind == kind)
+    clock.advance(max(0, due - clock.now()))
+    seen = len(say.state.messages[str(channel_id)])
+    await bot.timers.run_due()
+    await _settle(bot, clock)
+    posted = say.state.messages[str(channel_id)][seen:]
+    return posted[-1] if posted else {}
+
+
 def _comment_text(body: str) -> str:
     return body.split("\n", 1)[1] if body.startswith("<!--") else body
 
@@ -318,9 +332,10 @@ async def _development(
     for item in github.board_items.values():
         say.note(f"Bounties Board status: {item['status']}")
 
-    say.step("A week on, Dana posts the weekly update: /update post")
-    clock.advance(7 * 86400)
-    opened = await dev.run("update post", channel=channel_id)
+    say.step("Dana's weekly prompt arrives on the day and hour of Dana's settings; Dana answers it with its button")
+    prompt = await _until(say, bot, clock, "weekly_prompt", channel_id)
+    say.sees("Dana", Reply(prompt), "the bounty channel")
+    opened = await dev.click(Reply(prompt), "Post my update")
     say.modal(dev, opened)
     posted = await dev.submit(
         opened,
@@ -335,6 +350,30 @@ async def _development(
     await _settle(bot, clock)
     say.sees("Erin", Reply(_last(sandbox_state, channel_id, "Weekly update")), "the bounty channel")
     say.note("GitHub comment: " + _comment_text(github.comments[1][-1]["body"]).replace("\n", " "))
+
+    say.step("Week 2: the next prompt; Dana answers with /update post")
+    await _until(say, bot, clock, "weekly_prompt", channel_id)
+    opened = await dev.run("update post", channel=channel_id)
+    posted = await dev.submit(
+        opened,
+        {"done": "Order placement and cancellation", "next": "Balances and fees", "blockers": "", "percent": "60"},
+    )
+    say.sees(dev, posted.reply)
+    await _settle(bot, clock)
+
+    say.step("Week 3: Dana goes quiet. A reminder at 80% of the week, a follow-up the next day, staff told after 3 days")
+    await _until(say, bot, clock, "weekly_prompt", channel_id)
+    reminder = await _until(say, bot, clock, "weekly_reminder", channel_id)
+    say.sees("Dana", Reply(reminder), "the bounty channel")
+    await _until(say, bot, clock, "weekly_prompt", channel_id)  # the week ends without an update
+    follow_up = await _until(say, bot, clock, "weekly_follow_up", channel_id)
+    say.sees("Dana", Reply(follow_up), "the bounty channel")
+    await _until(say, bot, clock, "weekly_escalation", channel_id)
+    staff_alerts = sandbox_state.channel_named("staff-alerts")["id"]
+    say.sees("staff", Reply(_last(sandbox_state, staff_alerts, "No weekly update")), "#staff-alerts")
+    reassign = next((m for m in reversed(sandbox_state.messages[staff_alerts]) if "Reassign?" in Reply(m).text), None)
+    if reassign is not None:
+        say.sees("staff", Reply(reassign), "#staff-alerts (a one-click Reassign; Sam waits a little longer)")
 
     say.step("Dana ticks the first two tasks: /checklist")
     shown = await dev.run("checklist", channel=channel_id)
