@@ -361,7 +361,7 @@ async def _development(
     say.sees(dev, posted.reply)
     await _settle(bot, clock)
 
-    say.step("Week 3: Dana goes quiet. A reminder at 80% of the week, a follow-up the next day, staff told after 3 days")
+    say.step("Week 3: Dana goes quiet. A reminder at 80% of the week, a follow-up the next day, staff after 3 days")
     await _until(say, bot, clock, "weekly_prompt", channel_id)
     reminder = await _until(say, bot, clock, "weekly_reminder", channel_id)
     say.sees("Dana", Reply(reminder), "the bounty channel")
