@@ -126,7 +126,7 @@ async def intake(user: SandboxUser, name: str) -> Outcome:
     opened = await user.run("bounty start", channel="developer", wait=ANSWER_WAIT)
     if opened.modal is None:
         raise RuntimeError(f"/bounty start opened no modal: {describe(opened)}")
-    answers = exchange_answers(int(time.time()), exchange=name, website=f"https://{name.lower()}.example")
+    answers = exchange_answers(int(time.time()), exchange=name, website=f"https://{name.lower()}.example.com")
     step1 = await user.submit(opened, answers, wait=ANSWER_WAIT)
     step2 = await user.click(step1.reply, "Continue: technical details", wait=ANSWER_WAIT)
     return await user.submit(step2, TECHNICAL, wait=ANSWER_WAIT)
@@ -268,7 +268,7 @@ async def measure_intake(sandbox: DiscordSandbox, args: argparse.Namespace, firs
 
         def answers(u: SandboxUser, names: dict[int, str] = names) -> dict[str, Any]:
             name = names[u.id]
-            return exchange_answers(int(time.time()), exchange=name, website=f"https://{name.lower()}.example")
+            return exchange_answers(int(time.time()), exchange=name, website=f"https://{name.lower()}.example.com")
 
         pairs = [(u, o) for u, o in zip(users, opened, strict=True) if isinstance(o, Outcome) and o.modal is not None]
         step1 = list(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from bot.services.context import ServiceContext
 from bot.services.developers import DeveloperService
 from bot.services.github_events import GitHubEvents
 from bot.services.intake import IntakeService
-from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
+from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
@@ -164,10 +165,8 @@ class BountyBot(commands.Bot):
             bugs=bug_service,
         )
 
-        async def overrun(ch, timer):
-            await on_phase_overrun(self.config, ch, timer)
-
-        self.timers.register(PHASE_OVERRUN, overrun)
+        self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
+        self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
         self.timers.register(BUG_SLA, on_bug_sla)
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -16,7 +16,7 @@ async def test_a_fresh_database_gets_every_migration_with_wal_and_foreign_keys(t
     db = await open_database(tmp_path / "b.db")
     applied = await db.migrate()
     assert [m.version for m in applied] == [m.version for m in discover_migrations()]
-    assert await db.schema_version() == len(applied)
+    assert await db.schema_version() == discover_migrations()[-1].version
     async with db.conn.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
     async with db.conn.execute("PRAGMA foreign_keys") as cur:
@@ -64,10 +64,30 @@ def test_migrate_and_backup_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["backup", str(tmp_path / "x.db"), "--config", str(config)]) == 2
     assert "no database" in capsys.readouterr().err
     assert main(["migrate", "--config", str(config)]) == 0
-    assert f"schema version {len(discover_migrations())}" in capsys.readouterr().out
+    assert f"schema version {discover_migrations()[-1].version}" in capsys.readouterr().out
     target = tmp_path / "backups" / "copy.db"
     assert main(["backup", str(target), "--config", str(config)]) == 0
     with sqlite3.connect(target) as copy:
-        assert copy.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (len(discover_migrations()),)
+        assert copy.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (
+            discover_migrations()[-1].version,
+        )
     assert main(["backup", str(target), "--config", str(config)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+async def test_a_migration_numbered_below_one_already_applied_is_applied_when_it_arrives(tmp_path: Path) -> None:
+    # Numbers are reserved by the branches that write them: 008 may reach a database before 006 does.
+    first, third = Migration(1, "a", "CREATE TABLE a (x INTEGER);"), Migration(3, "c", "CREATE TABLE c (x INTEGER);")
+    db = await open_database(tmp_path / "b.db")
+    assert await db.migrate([first, third]) == [first, third]
+    second = Migration(2, "b", "CREATE TABLE b (x INTEGER);")
+    assert await db.migrate([first, second, third]) == [second]
+    assert await db.applied_versions() == {1, 2, 3}
+    await db.close()
+
+
+def test_two_migrations_with_one_number_are_refused(tmp_path: Path) -> None:
+    for name in ("006_weekly.sql", "006_money.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    with pytest.raises(RuntimeError, match="two migrations share a number"):
+        discover_migrations(tmp_path)

@@ -44,8 +44,10 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise RuntimeError(f"migration file {path.name} is not named NNN_description.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path.read_text(encoding="utf-8")))
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps; found {versions}")
+    # Numbers are reserved by the branch that writes each migration, so one may land before a lower one does;
+    # a gap is allowed (the lower one is applied when it arrives, see `migrate`), a number used twice is not.
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number; found {versions}")
     return found
 
 
@@ -97,8 +99,17 @@ class Database:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def migrate(self, migrations: list[Migration] | None = None) -> list[Migration]:
-        """Apply pending migrations, each in its own transaction. Returns those applied."""
+    async def applied_versions(self) -> set[int]:
+        if await self.schema_version() == 0:
+            return set()
+        return {int(row[0]) for row in await self.conn.execute_fetchall("SELECT version FROM schema_migrations")}
+
+    async def migrate(self, migrations: list[Migration] | None = None, *, target: int | None = None) -> list[Migration]:
+        """Apply pending migrations (up to `target`, if given), each in its own transaction. Returns those applied.
+
+        Pending means not recorded as applied, not only numbered above the latest applied: a migration that
+        arrives after a higher-numbered one (written on another branch) is applied too.
+        """
         migrations = discover_migrations() if migrations is None else migrations
         latest = migrations[-1].version if migrations else 0
         current = await self.schema_version()
@@ -107,11 +118,17 @@ class Database:
                 f"{self.path} is at schema version {current}, but this BountyBot only knows up to {latest}; "
                 "run the newer BountyBot, or restore a backup taken before the upgrade"
             )
+        done = await self.applied_versions()
         applied: list[Migration] = []
         for migration in migrations:
-            if migration.version <= current:
+            if migration.version in done or (target is not None and migration.version > target):
                 continue
             async with self.transaction() as tx:
+                # Read again under the write lock: another bot starting on this database at the same moment may
+                # have applied it since the read above. By number, not by the highest applied: with gaps, a
+                # lower number can still be pending.
+                if migration.version in await self.applied_versions():
+                    continue
                 await tx.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
