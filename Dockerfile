@@ -10,7 +10,11 @@ COPY bot ./bot
 COPY cogs ./cogs
 COPY migrations ./migrations
 COPY specs ./specs
-RUN pip install --no-cache-dir . && mkdir -p /data && chown bountybot:bountybot /data
+# matplotlib (the timeline picture) keeps its font list under MPLCONFIGDIR: built here once, where the bot's user
+# can read it, instead of in a temporary folder by every start's first picture.
+ENV MPLCONFIGDIR=/app/.matplotlib
+RUN pip install --no-cache-dir . && mkdir -p /data && chown bountybot:bountybot /data \
+    && python -c "import matplotlib.font_manager" && chown -R bountybot:bountybot /app/.matplotlib
 
 USER bountybot
 # Mount config.toml at /app/config.toml (with [database] path = "/data/bountybot.db") and pass DISCORD_TOKEN.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.services.developers import DeveloperService
 from bot.services.github_events import GitHubEvents
 from bot.services.guarantee import GUARANTEE, on_guarantee_alert
 from bot.services.intake import IntakeService
-from bot.services.lifecycle import PHASE_OVERRUN, on_phase_overrun
+from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.refunds import RefundService
 from bot.services.setup import report_setup_problems
@@ -170,10 +171,8 @@ class BountyBot(commands.Bot):
             refunds=RefundService(ctx, bounty_service),
         )
 
-        async def overrun(ch, timer):
-            await on_phase_overrun(self.config, ch, timer)
-
-        self.timers.register(PHASE_OVERRUN, overrun)
+        self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
+        self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
         self.timers.register(BUG_SLA, on_bug_sla)
         self.timers.register(GUARANTEE, on_guarantee_alert)
         self.weekly = WeeklyPrompts(ctx)

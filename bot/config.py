@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.domain.timeline import DEFAULT_PHASE_TARGET_DAYS, ProcessPhase
+from bot.domain.timeline import DEFAULT_PHASE_TARGETS, DEFAULT_TOTAL_TARGET, ProcessPhase, TargetRange
 
 
 class Secret:
@@ -176,7 +176,9 @@ class Config:
     sla: SlaConfig = field(default_factory=SlaConfig)
     updates: UpdatesConfig = field(default_factory=UpdatesConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
-    phase_target_days: Mapping[ProcessPhase, int] = field(default_factory=lambda: dict(DEFAULT_PHASE_TARGET_DAYS))
+    # Days per phase, low to high; the whole process in days too (the config says it in weeks).
+    phase_targets: Mapping[ProcessPhase, TargetRange] = field(default_factory=lambda: dict(DEFAULT_PHASE_TARGETS))
+    total_target: TargetRange = DEFAULT_TOTAL_TARGET
     log_level: str = "INFO"
     discord_token: Secret = field(default_factory=lambda: Secret(""))
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
@@ -205,7 +207,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "sla": tuple(SlaConfig.__dataclass_fields__),
     "updates": tuple(UpdatesConfig.__dataclass_fields__),
     "outbox": tuple(OutboxConfig.__dataclass_fields__),
-    "timeline": tuple(p.value for p in ProcessPhase),
+    "timeline": (*(p.value for p in ProcessPhase), "total_weeks"),
     "logging": ("level",),
     "payments": tuple(PaymentsConfig.__dataclass_fields__),
     "chains": tuple(DEFAULT_CHAINS),
@@ -261,6 +263,31 @@ class _Reader:
         if parsed.scheme not in schemes or not parsed.netloc:
             self.problems.append(f"[{sec}] {key}: {value!r} must be a {' or '.join(schemes)} URL")
         return value.rstrip("/") if "http" in schemes else value
+
+    def target_range(self, sec: str, table: Mapping[str, Any], key: str, default: TargetRange) -> TargetRange:
+        """`[low, high]`, or one number: the upper end (what a single target meant before ranges), with the
+        default lower end unless that is higher."""
+        if key not in table:
+            return default
+        value = table[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = min(default.low, value), value
+        elif (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            low, high = value
+        else:
+            self.problems.append(f"[{sec}] {key}: must be a whole number or [low, high], got {value!r}")
+            return default
+        if low <= 0:
+            self.problems.append(f"[{sec}] {key}: must be greater than 0, got {value!r}")
+            return default
+        if low > high:
+            self.problems.append(f"[{sec}] {key}: the lower end {low} is above the upper end {high}")
+            return default
+        return TargetRange(low, high)
 
     def positive(self, sec: str, table: Mapping[str, Any], key: str, default: int) -> int:
         value: int = self.get(sec, table, key, int, default)
@@ -352,8 +379,10 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
 
     t = r.section("timeline")
     targets = {
-        phase: r.positive("timeline", t, phase.value, DEFAULT_PHASE_TARGET_DAYS[phase]) for phase in ProcessPhase
+        phase: r.target_range("timeline", t, phase.value, DEFAULT_PHASE_TARGETS[phase]) for phase in ProcessPhase
     }
+    weeks = TargetRange(DEFAULT_TOTAL_TARGET.low // 7, DEFAULT_TOTAL_TARGET.high // 7)
+    total_weeks = r.target_range("timeline", t, "total_weeks", weeks)
 
     lg = r.section("logging")
     level = r.get("logging", lg, "level", str, "INFO").upper()
@@ -382,7 +411,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         sla=sla,
         updates=updates,
         outbox=outbox,
-        phase_target_days=targets,
+        phase_targets=targets,
+        total_target=TargetRange(total_weeks.low * 7, total_weeks.high * 7),
         log_level=level,
         discord_token=Secret(env.get("DISCORD_TOKEN", "")),
         payments=payments,

@@ -413,6 +413,15 @@ async def _development(
     say.step("Erin checks the status")
     status = await exchange.run("bounty status", channel=channel_id)
     say.sees(exchange, status.reply)
+    say.note(f"timeline picture: {_keep_picture(status.reply)}")
+
+
+def _keep_picture(reply: Reply) -> Path:
+    """The picture attached to a status, saved where it outlives the demo (its database's folder does not)."""
+    attachment = next(a for a in reply.attachments if a["filename"] == "timeline.png")
+    path = Path(tempfile.mkdtemp(prefix="bountybot-demo-")) / attachment["filename"]
+    path.write_bytes(attachment["_data"])
+    return path
 
 
 async def _guarantee(

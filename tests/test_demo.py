@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from bot.charts.timeline import HEIGHT, WIDTH
 from bot.cli import main
+from tests.test_timeline import png_size
 
 
 def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,3 +52,7 @@ def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFix
         "0 violation(s)",
     ):
         assert expected in out, expected
+    # The timeline picture Erin's status carried, kept after the demo for anyone to open.
+    picture = Path(out.split("timeline picture: ", 1)[1].split("\n", 1)[0])
+    assert picture.name == "timeline.png" and png_size(picture.read_bytes()) == (WIDTH, HEIGHT)
+    shutil.rmtree(picture.parent)

@@ -138,9 +138,10 @@ async def test_a_cancel_decided_before_a_payment_landed_is_refused_and_says_so(
     assert [p.key for p in await payments.for_bounty(bot.db.conn, 1)] == ["escrow:WIRE-1:0"]
     assert await payments.refund_flags(bot.db.conn, 1) == []
     assert await outbox_keys(bot, "%refund%") == []
-    # Its Setup clock and the delivery guarantee's three alerts (days 60, 80, 90) run, as for any funded bounty.
+    # Its Setup clock, the whole process's (4 and 8 weeks) and the delivery guarantee's three alerts (days 60,
+    # 80, 90) run, as for any funded bounty.
     pending = sorted(t.kind for t in await timers.pending(bot.db.conn, "bounty:1"))
-    assert pending == ["delivery_guarantee"] * 3 + ["phase_overrun"]
+    assert pending == ["delivery_guarantee"] * 3 + ["phase_overrun"] + ["total_overrun"] * 2
     assert await periods(bot) == ["intake", "review", "awaiting_payment", "funded"]
 
 

@@ -10,7 +10,23 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.errors import Conflict, RuleViolation
-from bot.domain.timeline import ProcessPhase
+
+
+class ProcessPhase(StrEnum):
+    """The phases the process document names, each spanning one or more lifecycle states."""
+
+    SETUP = "setup"
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    GOVERNANCE = "governance"
+
+
+PHASE_TITLES: dict[ProcessPhase, str] = {
+    ProcessPhase.SETUP: "Setup",
+    ProcessPhase.DEVELOPMENT: "Development",
+    ProcessPhase.TESTING: "Testing & QA",
+    ProcessPhase.GOVERNANCE: "Governance",
+}
 
 
 class State(StrEnum):

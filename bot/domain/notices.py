@@ -13,10 +13,10 @@ from typing import Any, Protocol
 from bot.domain.bugs import Bug, BugState
 from bot.domain.checklists import Progress, Task
 from bot.domain.inert import for_discord, for_discord_code, for_discord_footer
-from bot.domain.lifecycle import PROCESS_PHASE, State, describe_moves
+from bot.domain.lifecycle import PHASE_TITLES, PROCESS_PHASE, ProcessPhase, State, describe_moves
 from bot.domain.links import discord_link
-from bot.domain.models import Bounty, ReviewEntry, ReviewItem, ReviewStatus, StatePeriod
-from bot.domain.timeline import PHASE_TITLES, ProcessPhase
+from bot.domain.models import Bounty, ReviewEntry, ReviewItem, ReviewStatus
+from bot.domain.timeline import DAY, Bound, Standing, TargetRange, Timeline, TimelineRow, ordinal, week_of
 from bot.domain.updates import WeeklyUpdate
 
 COLORS = {"info": 0x5865F2, "ok": 0x57F287, "warn": 0xFEE75C, "alert": 0xED4245, "neutral": 0x99AAB5}
@@ -214,14 +214,53 @@ def state_changed(bounty: Bounty, old: State, new: State, *, reason: str) -> Not
     )
 
 
-def phase_overrun(bounty: Bounty, phase: ProcessPhase, target_days: int, since: int) -> Notice:
+def _elapsed(target: TargetRange, spent: int) -> str:
+    """How far in, in the target's own unit: "in its third week", or "10 days in"."""
+    if target.in_weeks:
+        return f"in its {ordinal(week_of(spent))} week"
+    return f"{spent // DAY} days in"
+
+
+def phase_threshold(
+    bounty: Bounty, phase: ProcessPhase, bound: Bound, target: TargetRange, since: int, spent: int
+) -> Notice:
+    """A phase past the lower end of its target (information) or past the upper end (an overrun)."""
+    name = PHASE_TITLES[phase]
+    if bound is Bound.LOW:
+        return Notice(
+            title=f"Bounty #{bounty.id} {exchange_name(bounty)}: {name} is {_elapsed(target, spent)}",
+            description=(
+                f"{name} started {ts(since)} and its target is {target.text}: past the lower end, still "
+                f"within the target. The bounty is `{bounty.state.label}`."
+            ),
+            tone="info",
+        )
     return Notice(
-        title=f"Overrun: bounty #{bounty.id} {exchange_name(bounty)} is past its {PHASE_TITLES[phase]} target",
+        title=f"Overrun: bounty #{bounty.id} {exchange_name(bounty)} is past its {name} target",
         description=(
-            f"{PHASE_TITLES[phase]} started {ts(since)} and its target is {target_days} days. "
+            f"{name} started {ts(since)} and its target is {target.text}; it is {_elapsed(target, spent)}. "
             f"The bounty is still `{bounty.state.label}`."
         ),
         tone="warn",
+    )
+
+
+def total_threshold(bounty: Bounty, bound: Bound, target: TargetRange, since: int, spent: int) -> Notice:
+    """The whole process past the lower end of its 4–8 weeks (information) or past the upper end."""
+    phase = PROCESS_PHASE[bounty.state]
+    where = f"now in {PHASE_TITLES[phase]} (`{bounty.state.label}`)" if phase else f"now `{bounty.state.label}`"
+    description = f"The whole process targets {target.text}; this bounty started {ts(since)} and is {where}."
+    if bound is Bound.LOW:
+        return Notice(
+            title=f"Bounty #{bounty.id} {exchange_name(bounty)} is {_elapsed(target, spent)}",
+            description=description,
+            tone="info",
+        )
+    upper = f"{target.high // 7}-week" if target.in_weeks else f"{target.high}-day"
+    return Notice(
+        title=f"Overrun: bounty #{bounty.id} {exchange_name(bounty)} is past the {upper} total",
+        description=description,
+        tone="alert",
     )
 
 
@@ -239,30 +278,30 @@ def review_summary(bounty: Bounty, entries: dict[ReviewItem, ReviewEntry]) -> st
     return "\n".join(lines)
 
 
-def timeline_lines(periods: list[StatePeriod], targets: dict[ProcessPhase, int], now: int) -> list[str]:
-    """One line per process phase: time spent against its target."""
-    spent: dict[ProcessPhase, int] = {}
-    started: dict[ProcessPhase, int] = {}
-    for period in periods:
-        phase = PROCESS_PHASE[period.state]
-        if phase is None:
-            continue
-        end = period.left_at if period.left_at is not None else now
-        spent[phase] = spent.get(phase, 0) + max(0, end - period.entered_at)
-        started.setdefault(phase, period.entered_at)
-    lines = []
-    for phase in ProcessPhase:
-        target = targets[phase]
-        if phase not in spent:
-            lines.append(f"⬜ {PHASE_TITLES[phase]}: not started (target {target} d)")
-            continue
-        days = spent[phase] / 86400
-        bar_len = 10
-        filled = min(bar_len, round(bar_len * days / target))
-        bar = "█" * filled + "░" * (bar_len - filled)
-        mark = "🟥" if days > target else "🟩"
-        lines.append(f"{mark} {PHASE_TITLES[phase]} `{bar}` {days:.1f} / {target} d")
-    return lines
+_STANDING_MARKS = {
+    Standing.NOT_STARTED: "⬜",
+    Standing.WITHIN: "🟩",
+    Standing.PAST_LOW: "🟨",
+    Standing.OVERRUN: "🟥",
+}
+
+
+def _timeline_line(row: TimelineRow) -> str:
+    if not row.started:
+        if row.planned_start is None:
+            return f"⬜ {row.title}: not reached"
+        return f"⬜ {row.title}: not started (target {row.target.text})"
+    days = row.spent / DAY
+    bar_len = 10
+    filled = min(bar_len, round(bar_len * days / row.target.high))
+    bar = "█" * filled + "░" * (bar_len - filled)
+    done = "" if row.ongoing else " · done"
+    return f"{_STANDING_MARKS[row.standing]} {row.title} `{bar}` {days:.1f} d of {row.target.text}{done}"
+
+
+def timeline_lines(timeline: Timeline) -> list[str]:
+    """One line per process phase and one for the whole process: time spent against the target range."""
+    return [_timeline_line(row) for row in timeline.rows]
 
 
 def developer_assigned(bounty: Bounty, user_id: int, login: str, kickoff_at: int, replaced: int | None) -> Notice:

@@ -20,6 +20,7 @@ from bot.domain.models import (
     ReviewStatus,
 )
 from bot.domain.payments import NORMAL_DECIMALS, show_usd, to_base_units
+from bot.domain.timeline import Timeline, build_timeline
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
 from bot.store import audit, bounties, payments, refunds
@@ -33,6 +34,7 @@ MAX_REASON = 500
 class BountyStatus:
     snapshot: Snapshot
     now: int
+    timeline: Timeline
 
     @property
     def bounty(self) -> Bounty:
@@ -106,7 +108,10 @@ class BountyService:
             found = await bounties.snapshot(self.ctx.conn, bounty_id=bounty.id)
             assert found is not None
         authorize(actor, "bounty status", found.members, found.bounty.id)
-        return BountyStatus(found, now=self.ctx.clock.now())
+        now = self.ctx.clock.now()
+        config = self.ctx.config
+        timeline = build_timeline(found.periods, config.phase_targets, config.total_target, now)
+        return BountyStatus(found, now=now, timeline=timeline)
 
     async def list_bounties(self, actor: Actor, state: State | None, limit: int) -> Listing:
         """The newest `limit` bounties (in `state`, if given) and how many there are in all."""

@@ -18,11 +18,10 @@ from bot.domain.intake import (
     validate_exchange,
     validate_technical,
 )
-from bot.domain.lifecycle import State
+from bot.domain.lifecycle import ProcessPhase
 from bot.domain.models import Bounty, MemberRole
-from bot.domain.timeline import ProcessPhase
 from bot.services.context import ServiceContext
-from bot.services.lifecycle import schedule_phase_timer
+from bot.services.lifecycle import start_timeline
 from bot.store import bounties, drafts
 
 
@@ -91,12 +90,12 @@ class IntakeService:
                 await bounties.add_member(ch.tx, bounty_id, actor.user_id, MemberRole.LEAD, actor.user_id, ch.now)
                 await drafts.delete(ch.tx, draft_id)
                 await ch.audit("bounty_started", actor_id=actor.user_id, bounty_id=bounty_id, form=asdict(form))
-                await schedule_phase_timer(ch, config, bounty_id, State.INTAKE)
+                await start_timeline(ch, config, bounty_id)
                 bounty = await bounties.get(ch.tx, bounty_id)
                 assert bounty is not None
                 await ch.send(channel_key(bounty_id), "bounty.create_channel", bounty_id=bounty_id)
                 welcome = notices.welcome(
-                    bounty, fee_usd=bounty.fee_usd, setup_days=config.phase_target_days[ProcessPhase.SETUP]
+                    bounty, fee_usd=bounty.fee_usd, setup_days=config.phase_targets[ProcessPhase.SETUP].high
                 )
                 await ch.send(
                     f"bounty:{bounty_id}:welcome", "bounty.post", bounty_id=bounty_id, notice=welcome.to_payload()

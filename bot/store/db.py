@@ -129,8 +129,9 @@ class Database:
             return set()
         return {int(row[0]) for row in await self.conn.execute_fetchall("SELECT version FROM schema_migrations")}
 
-    async def migrate(self, migrations: list[Migration] | None = None) -> list[Migration]:
-        """Apply pending migrations, each in its own transaction. Returns those applied.
+    async def migrate(self, migrations: list[Migration] | None = None, *, target: int | None = None) -> list[Migration]:
+        """Apply pending migrations (up to `target`, if given: a test builds an old database with it), each in
+        its own transaction. Returns those applied.
 
         Pending means not recorded yet, not "numbered above the newest recorded": a number reserved by one
         branch (006) may land after a later one (007) was applied, and must still be applied then."""
@@ -145,7 +146,7 @@ class Database:
         done = await self.applied_versions()
         applied: list[Migration] = []
         for migration in migrations:
-            if migration.version in done:
+            if migration.version in done or (target is not None and migration.version > target):
                 continue
             async with self.transaction() as tx:
                 # Read again under the write lock: another bot starting on this database at the same moment may

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.charts.drawings import Drawings
+from bot.charts.process import drawing_process
+from bot.charts.timeline import FILENAME, TimelinePicture, draw_timeline
 from bot.domain.errors import InvalidInput
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import State
@@ -17,7 +22,7 @@ from bot.domain.payments import show_usd
 from bot.domain.refunds import RefundVia
 from bot.tree import actor_for
 from cogs.bounty._intake import ExchangeModal
-from cogs.bounty._render import LIST_LINES, list_embed, status_embed
+from cogs.bounty._render import LIST_LINES, list_embed, status_embed, timeline_picture
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -36,6 +41,9 @@ REFUND_VIA_CHOICES = [
 REVIEW_CHOICES = [app_commands.Choice(name=i.label, value=i.value) for i in ReviewItem]
 BOUNTY_DESCRIPTION = "Bounty number (defaults to this channel's bounty)"
 NONE = discord.AllowedMentions.none()
+TIMELINE_CACHE_SIZE = 256
+
+log = logging.getLogger(__name__)
 
 
 def in_server(person: discord.Member | discord.User) -> None:
@@ -52,6 +60,11 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
 
     def __init__(self, bot: BountyBot) -> None:
         self.bot = bot
+        # This cog's own: each bounty's picture drawn at most once an hour (and when its state changes), in the
+        # drawing process, so that matplotlib neither slows the event loop nor weighs on the bot's memory.
+        self.timelines: Drawings[TimelinePicture] = Drawings(
+            draw_timeline, TIMELINE_CACHE_SIZE, name="timeline", runner=drawing_process.run
+        )
         super().__init__()
 
     @property
@@ -79,8 +92,16 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         # Acknowledged first: the status is the most asked-for read, often by many people at once.
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.bounties.status(actor_for(interaction), bounty, interaction.channel_id)
-        embed = status_embed(found, dict(self.bot.config.phase_target_days))
-        await interaction.followup.send(embed=embed, ephemeral=True)
+        try:
+            png = await self.timelines.one(timeline_picture(found))
+        except Exception:
+            # The picture illustrates the status; it must never be the reason someone gets none.
+            log.exception("timeline picture for bounty #%s failed; the status goes without it", found.bounty.id)
+            await interaction.followup.send(embed=status_embed(found), ephemeral=True)
+            return
+        await interaction.followup.send(
+            embed=status_embed(found, picture=True), file=discord.File(io.BytesIO(png), FILENAME), ephemeral=True
+        )
 
     @app_commands.command(name="list", description="Every bounty, optionally in one state (staff)")
     @app_commands.describe(phase="Only bounties in this state")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import discord
 
+from bot.charts.timeline import FILENAME, TimelinePicture
 from bot.domain import notices
 from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.inert import for_discord_code
-from bot.domain.lifecycle import PAID, PROCESS_PHASE, State
+from bot.domain.lifecycle import PAID, PHASE_TITLES, PROCESS_PHASE, State
 from bot.domain.models import MemberRole
 from bot.domain.notices import COLORS, ts
-from bot.domain.timeline import PHASE_TITLES
 from bot.services.bounties import BountyStatus, Listing
 
 _PAYMENT = {
@@ -46,7 +46,14 @@ def _development(status: BountyStatus) -> tuple[str, str]:
     return checklist, bugs
 
 
-def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
+def timeline_picture(status: BountyStatus) -> TimelinePicture:
+    """What the status's picture shows (drawn by the cog's `Drawings`, kept for the hour)."""
+    b = status.bounty
+    return TimelinePicture.of(b.id, f"Bounty #{b.id} · {b.exchange}", status.snapshot.periods, status.timeline)
+
+
+def status_embed(status: BountyStatus, *, picture: bool = False) -> discord.Embed:
+    """The status embed; with `picture`, it shows the timeline picture attached as FILENAME."""
     snap = status.snapshot
     b = status.bounty
     phase = PROCESS_PHASE[b.state]
@@ -59,9 +66,11 @@ def status_embed(status: BountyStatus, targets: dict) -> discord.Embed:
     )
     embed.add_field(
         name="Timeline against targets",
-        value="\n".join(notices.timeline_lines(snap.periods, targets, status.now)),
+        value="\n".join(notices.timeline_lines(status.timeline)),
         inline=False,
     )
+    if picture:
+        embed.set_image(url=f"attachment://{FILENAME}")
     payment = _PAYMENT.get(b.state) or (f"Funded: {b.fee_usd:,} USD." if b.state in PAID else "Paid.")
     embed.add_field(name=f"Payment · {b.fee_usd:,} USDC/USDT", value=payment, inline=False)
     embed.add_field(name="Technical review", value=notices.review_summary(b, snap.review), inline=False)

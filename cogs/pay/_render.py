@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import discord
 import segno
 
+from bot.charts.drawings import Drawings
 from bot.domain.notices import COLORS, clip, exchange_name
 from bot.domain.payments import Chain, Reason, show, show_usd
 from bot.services.payments import Instructions, PayOption, Recorded
@@ -33,67 +32,15 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-class QrCodes:
+class QrCodes(Drawings[str]):
     """QR codes by link: each drawn once, off the event loop, and the last `size` used kept.
 
     A link only changes with the amount owed, so the same few are asked for again and again; drawing one
     takes ~20 ms of CPU, which 50 members asking at once would otherwise stack on the event loop.
-
-    Single flight: a new link's drawing is a task of its own, and everyone asking for that link meanwhile
-    waits for that one task. A caller waits through `asyncio.shield`, so a caller that gives up (its
-    interaction cancelled) neither cancels the drawing nor hands its cancellation to the others waiting;
-    only a failure of the drawing itself reaches them, and the link is drawn afresh on the next ask.
-    Drawings run one at a time, in one worker thread, so a burst of new links never has several threads
-    contending with the event loop for the interpreter.
     """
 
     def __init__(self, draw: Callable[[str], bytes] = qr_png, size: int = QR_CACHE_SIZE) -> None:
-        self._draw = draw
-        self._size = size
-        self._kept: OrderedDict[str, bytes] = OrderedDict()
-        self._drawing: dict[str, asyncio.Task[bytes]] = {}
-        self._one_at_a_time = asyncio.Lock()
-
-    def cached(self, link: str) -> bool:
-        return link in self._kept
-
-    async def get(self, links: list[str]) -> dict[str, bytes]:
-        """Each link's QR code (PNG), by link."""
-        out: dict[str, bytes] = {}
-        waiting: dict[str, asyncio.Task[bytes]] = {}
-        # Everything already kept is taken now, before any await: an eviction meanwhile cannot lose it.
-        for link in dict.fromkeys(links):
-            png = self._kept.get(link)
-            if png is not None:
-                self._kept.move_to_end(link)
-                out[link] = png
-                continue
-            drawing = self._drawing.get(link)
-            if drawing is None:
-                drawing = self._drawing[link] = asyncio.create_task(self._drawn(link), name=f"qr-code {link[:40]}")
-                drawing.add_done_callback(_retrieved)
-            waiting[link] = drawing
-        for link, drawing in waiting.items():
-            out[link] = await asyncio.shield(drawing)
-        return out
-
-    async def _drawn(self, link: str) -> bytes:
-        try:
-            async with self._one_at_a_time:
-                png = await asyncio.to_thread(self._draw, link)
-        finally:
-            del self._drawing[link]
-        # Kept in the same step as it leaves `_drawing`: a link is always in one or the other until drawn.
-        self._kept[link] = png
-        while len(self._kept) > self._size:
-            self._kept.popitem(last=False)
-        return png
-
-
-def _retrieved(drawing: asyncio.Task[bytes]) -> None:
-    """Mark a failed drawing's exception as seen: when every asker gave up, nobody else would."""
-    if not drawing.cancelled():
-        drawing.exception()
+        super().__init__(draw, size, name="qr-code")
 
 
 # Discord refuses a message past any of these (the sandbox enforces them too: bot/sandbox/discord/rules.py).
