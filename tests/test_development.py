@@ -519,3 +519,17 @@ async def test_a_checklist_menu_shown_before_a_restart_still_works(
         assert "1/7 done" in ticked.reply.text and "✅ Rate limit management" in ticked.reply.text
         await settle(bot, clock)
         assert "- [x] Rate limit management" in github.issues[1]["body"]
+
+
+async def test_two_resolves_at_once_resolve_the_bug_once(
+    gh_bot: BountyBot, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    channel = await reported(gh_bot, people, dev, clock, "major")
+    first, second = await asyncio.gather(
+        dev.run("bug resolve", channel=channel, id=1), people.staff.run("bug resolve", channel=channel, id=1)
+    )
+    texts = sorted([first.reply.text, second.reply.text])
+    assert sum("is resolved" in t for t in texts) == 1, texts
+    assert sum("already resolved" in t for t in texts) == 1, texts
+    resolved = [e for e in await audit.for_bounty(gh_bot.db.conn, 1) if e.action == "bug_resolved"]
+    assert len(resolved) == 1

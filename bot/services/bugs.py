@@ -130,6 +130,14 @@ class BugService:
         self, bug: Bug, bounty: Bounty, target: BugState, *, actor_id: int | None, by: str, from_github: bool = False
     ) -> Bug:
         async with self.ctx.changes.begin() as ch:
+            # Decided on the bug read before this change: two resolves (or a resolve and the GitHub issue closing)
+            # at once must not both write, so the state is read again here.
+            current = await bugs.get(ch.tx, bug.id)
+            if current is not None and current.state is target:
+                if from_github:
+                    return current
+                word = "resolved" if target is BugState.RESOLVED else "open again"
+                raise RuleViolation(f"Bug #{bug.id} is already {word}: someone did it a moment ago.")
             await ch.cancel_timers(subject(bug.id), BUG_SLA)
             if target is BugState.RESOLVED:
                 await bugs.resolve(ch.tx, bug.id, ch.now, by)
