@@ -61,6 +61,12 @@ class Bug:
     resolved_by: str | None = None
     github_number: int | None = None
     github_url: str | None = None
+    # The clock (migration 010): stopped while paused; the stopped time does not count against the SLA.
+    paused_at: int | None = None
+    pause_reason: str | None = None
+    paused_seconds: int = 0
+    resolve_note: str | None = None
+    breached_at: int | None = None
 
     @property
     def ref(self) -> str:

@@ -10,7 +10,7 @@ from bot.domain.bugs import Bug, BugState, Severity
 
 COLUMNS = (
     "id, bounty_id, severity, title, description, reporter_id, state, opened_at, due_at, resolved_at,"
-    " resolved_by, github_number, github_url"
+    " resolved_by, github_number, github_url, paused_at, pause_reason, paused_seconds, resolve_note, breached_at"
 )
 
 
@@ -29,6 +29,11 @@ def row_to_bug(row: Any) -> Bug:
         row[10],
         row[11],
         row[12],
+        row[13],
+        row[14],
+        int(row[15]),
+        row[16],
+        row[17],
     )
 
 
