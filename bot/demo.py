@@ -203,7 +203,7 @@ async def run_demo(quiet: bool = False) -> int:
                 say.sees(exchange, status.reply)
 
                 await _github(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
-                await _guarantee(say, bot, chain, staff, int(channel_id), clock)
+                await _guarantee(say, bot, sandbox, staff, clock)
                 violations = list(sandbox.violations) + [f"GitHub: {v}" for v in github.violations]
     finally:
         await sandbox.stop()
@@ -425,33 +425,63 @@ def _keep_picture(reply: Reply) -> Path:
 
 
 async def _guarantee(
-    say: Narrator, bot: BountyBot, chain: LocalChain | None, staff: SandboxUser, channel_id: int, clock: ManualClock
+    say: Narrator, bot: BountyBot, sandbox: DiscordSandbox, staff: SandboxUser, clock: ManualClock
 ) -> None:
-    """The delivery guarantee: alerts at days 60, 80 and 90 after funding, then the fee goes back."""
+    """The delivery guarantee, on a second bounty nobody delivers: alerts at days 60, 80 and 90 after funding,
+    then the fee goes back. Kraken pays by escrow (option B), so the refund goes back by wire."""
     from bot.services.guarantee import GUARANTEE
     from bot.store import timers
 
-    alerts = [t for t in await timers.pending(bot.db.conn, "bounty:1") if t.kind == GUARANTEE]
-    for alert in alerts:
+    kai = add_user(sandbox, "Kai (Kraken)")
+    say.step("Kai (Kraken) starts bounty #2 and pays by escrow; Sam confirms the wire")
+    opened = await kai.run("bounty start", channel="developer")
+    intro = time.strftime("%Y-%m-%d %H:%M", time.gmtime(clock.now() + 3 * 86400))
+    step1 = await kai.submit(
+        opened,
+        {
+            "exchange": "Kraken",
+            "website": "https://kraken.com",
+            "subtypes": ["spot"],
+            "contact": "Kai, kai@kraken.com",
+            "timeline": f"This quarter. Intro call {intro} UTC",
+        },
+    )
+    opened2 = await kai.click(step1.reply, "Continue: technical details")
+    await kai.submit(
+        opened2,
+        {
+            "api_docs": "https://docs.kraken.com/api/docs/rest-api\nhttps://docs.kraken.com/api/docs/websocket-v2",
+            "auth_method": "HMAC-SHA512 signed requests",
+            "rate_limits": "Decaying counter per API key",
+            "testnet_url": "none",
+            "special_features": "none",
+        },
+    )
+    await bot.outbox.drain()
+    two = await bot.services.bounties.status(_actor(staff), 2, None)
+    channel_id = int(two.bounty.channel_id or 0)
+    for state in ("review", "awaiting_payment"):
+        await staff.run("bounty advance", channel=channel_id, to=state, reason="docs complete")
+    await kai.run("pay escrow", channel=channel_id)
+    paid = await staff.run("pay confirm-escrow", channel=channel_id, reference="KRAKEN-WIRE-1", amount="10000")
+    say.sees(staff, paid.reply)
+    await _settle(bot, clock)
+
+    alerts = [t for t in await timers.pending(bot.db.conn, "bounty:2") if t.kind == GUARANTEE]
+    for alert in sorted(alerts, key=lambda t: t.due_at):
         day = alert.payload["day"]
-        say.step(f"Day {day} after funding, and the connector is not released yet: the delivery guarantee")
+        say.step(f"Day {day} after funding, and nobody has delivered bounty #2: the delivery guarantee")
         clock.advance(max(0, alert.due_at - clock.now()))
         await bot.timers.run_due()
         await _settle(bot, clock)
         staff_alerts = say.state.channel_named("staff-alerts")["id"]
         say.sees("staff", Reply(_last(say.state, staff_alerts, "Delivery")), "#staff-alerts")
-    say.sees("Erin", Reply(_last(say.state, channel_id, "Delivery overdue")), "the bounty channel")
-    if chain is None:
-        say.note("(no local chain: the fee was recorded by hand, so there is no payment to refund against)")
-        return
-    say.step("Erin asks for the refund; the Foundation's treasury sends 10,000 USDC back and Sam records it")
-    usdc, payer, treasury = chain.tokens["USDC"], chain.accounts[1], chain.accounts[2]
-    await chain.mint(usdc, treasury, 10_000 * 10**6)
-    tx = await chain.transfer(usdc, treasury, payer, 10_000 * 10**6)
-    done = await staff.run("bounty refund", channel=channel_id, amount="10000", via="ethereum", reference=tx)
+    say.sees("Kai", Reply(_last(say.state, channel_id, "Delivery overdue")), "the bounty channel")
+    say.step("Kai asks for the refund; the Foundation wires 10,000 USD back and Sam records it")
+    done = await staff.run("bounty refund", channel=channel_id, amount="10000", via="wire", reference="FND-REFUND-2")
     say.sees(staff, done.reply)
     await _settle(bot, clock)
-    say.sees("Erin", Reply(_last(say.state, channel_id, "Refund sent")), "the bounty channel")
+    say.sees("Kai", Reply(_last(say.state, channel_id, "Refund sent")), "the bounty channel")
 
 
 def _last(state: Any, channel_id: int, needle: str) -> dict[str, Any]:

@@ -44,11 +44,11 @@ def test_the_demo_shows_each_participant_what_they_see(capsys: pytest.CaptureFix
         "Bug #1 resolved: Orders rejected after reconnect",
         "Implementation: **2/7**",
         "Overrun: bounty #1 Backpack is past its Setup target",
-        "Delivery guarantee: day 60 of 90 for bounty #1 Backpack",
-        "Delivery guarantee: day 80 of 90 for bounty #1 Backpack",
-        "Delivery overdue: bounty #1 Backpack",
-        "Recorded a refund of **10,000.00 USD** on Ethereum for bounty #1. Everything paid has gone back",
-        "Refund sent: bounty #1 Backpack",
+        "Delivery guarantee: day 60 of 90 for bounty #2 Kraken",
+        "Delivery guarantee: day 80 of 90 for bounty #2 Kraken",
+        "Delivery overdue: bounty #2 Kraken",
+        "Recorded a refund of **10,000.00 USD** by wire for bounty #2. Everything paid has gone back",
+        "Refund sent: bounty #2 Kraken",
         "0 violation(s)",
     ):
         assert expected in out, expected
