@@ -5,6 +5,8 @@ override, and progress in `/bounty status` and on the public issue."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.app import BountyBot
@@ -14,13 +16,15 @@ from bot.domain.errors import InvalidInput, NotAllowed
 from bot.domain.lifecycle import State
 from bot.domain.qa import ITEMS, QaGroup
 from bot.sandbox.discord.server import DiscordSandbox
-from bot.sandbox.discord.users import Reply, SandboxUser, add_user
+from bot.sandbox.discord.users import Outcome, Reply, SandboxUser, add_user
 from bot.sandbox.github import GitHubSandbox
 from bot.store import audit, bounties, bugs, qa
-from tests.conftest import People
+from bot.store.db import open_database
+from tests.conftest import START, People
 from tests.github_helpers import funded, gh_bot, github, settle
 from tests.inert_helpers import HOSTILE, hostile_live
 from tests.qa_helpers import EVIDENCE, pass_qa
+from tests.test_list import form
 
 __all__ = ["gh_bot", "github"]  # fixtures, used by name
 
@@ -43,7 +47,7 @@ async def in_testing(bot: BountyBot, people: People, dev: SandboxUser, clock: Ma
     return channel
 
 
-async def record(person: SandboxUser, channel: int, item_key: str, values: dict[str, str]):  # type: ignore[no-untyped-def]
+async def record(person: SandboxUser, channel: int, item_key: str, values: dict[str, str]) -> Outcome:
     """Open `/checklist checklist:QA`, pick the item, fill in and submit the form."""
     shown = await person.run("checklist", channel=channel, checklist="qa")
     menu = shown.reply.selects[0]
@@ -350,3 +354,38 @@ async def test_hostile_notes_are_inert_in_discord_and_on_github(
         assert hostile_live(body, github=True) == [], body
     view = await people.staff.run("checklist", channel=channel, checklist="qa")
     assert hostile_live(view.reply.text) == []
+
+
+# --- the migration --------------------------------------------------------------------------------------------
+
+
+async def test_qa_ticks_from_before_become_passes_noted_as_such(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "old.db")
+    try:
+        await db.migrate(target=10)
+        async with db.transaction() as tx:
+            bounty_id = await bounties.insert(
+                tx, guild_id=1, requester_id=7, form=form(1), fee_usd=10_000, now=START, key="x1"
+            )
+            for n, item in enumerate(ITEMS[:2]):
+                await tx.execute(
+                    "INSERT INTO checklist_ticks (bounty_id, list, task, ticked_by, ticked_at) "
+                    "VALUES (?, 'qa', ?, 5, ?)",
+                    (bounty_id, item.key, START + n),
+                )
+            await tx.execute(
+                "INSERT INTO checklist_ticks (bounty_id, list, task, ticked_by, ticked_at) "
+                "VALUES (?, 'implementation', 'swap-execution', 6, ?)",
+                (bounty_id, START),
+            )
+        assert 11 in [m.version for m in await db.migrate()]
+        latest = await qa.latest(db.conn, bounty_id)
+        assert {k: (r.result.value, r.recorded_by, r.recorded_at) for k, r in latest.items()} == {
+            ITEMS[0].key: ("pass", 5, START),
+            ITEMS[1].key: ("pass", 5, START + 1),
+        }
+        assert all("before results were recorded with evidence" in r.note for r in latest.values())
+        ticks = await db.conn.execute_fetchall("SELECT list, task FROM checklist_ticks")
+        assert [tuple(t) for t in ticks] == [("implementation", "swap-execution")]
+    finally:
+        await db.close()
