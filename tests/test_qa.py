@@ -20,9 +20,10 @@ from bot.sandbox.discord.users import Outcome, Reply, SandboxUser, add_user
 from bot.sandbox.github import GitHubSandbox
 from bot.store import audit, bounties, bugs, qa
 from bot.store.db import open_database
+from tests.abuse.corpus import STRING_CATEGORIES, load_corpus
 from tests.conftest import START, People
 from tests.github_helpers import funded, gh_bot, github, settle
-from tests.inert_helpers import HOSTILE, hostile_live
+from tests.inert_helpers import HOSTILE, discord_live, github_live, hostile_live
 from tests.qa_helpers import EVIDENCE, pass_qa
 from tests.test_list import form
 
@@ -389,3 +390,42 @@ async def test_qa_ticks_from_before_become_passes_noted_as_such(tmp_path: Path) 
         assert [tuple(t) for t in ticks] == [("implementation", "swap-execution")]
     finally:
         await db.close()
+
+
+async def test_the_hostile_corpus_in_a_note_is_refused_or_shown_as_typed(
+    gh_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    github: GitHubSandbox,
+    people: People,
+    dev: SandboxUser,
+    clock: ManualClock,
+) -> None:
+    """Every string of tests/abuse/corpus.json as a note: one sentence of refusal, or kept and shown inert."""
+    channel = await in_testing(gh_bot, people, dev, clock)
+    staff = Actor(people.staff.id, is_staff=True)
+    fill = {"$VICTIM$": str(people.outsider.id), "$VICTIM_ROLE$": "1", "$GUILD$": str(gh_bot.config.discord.guild_id)}
+    kept = 0
+    for entry in load_corpus():
+        if entry.category not in STRING_CATEGORIES:
+            continue
+        note = entry.value
+        for name, value in fill.items():
+            note = note.replace(name, value)
+        try:
+            await gh_bot.services.qa.record(staff, 1, FUNCTIONAL.key, "fail", note)
+        except InvalidInput as exc:
+            assert exc.message.startswith("• Note: "), (entry.label(), exc.message)
+            continue
+        kept += 1
+    await settle(gh_bot, clock)
+    posted = [m for m in sandbox.state.messages[str(channel)] if Reply(m).text.startswith("QA ❌")]
+    assert len(posted) == kept > 100
+    for message in posted:
+        assert message.get("allowed_mentions", {}).get("parse", []) == []
+        shown = message["embeds"][0]["description"].split("\nNote: ", 1)[1]
+        assert discord_live(shown) == [], shown
+    mirrored = [c["body"] for c in github.comments[1] if "QA: **" in c["body"]]
+    assert len(mirrored) == kept
+    for body in mirrored:
+        quoted = "\n".join(line[2:] for line in body.split("\n") if line.startswith("> "))
+        assert github_live(quoted) == [], quoted

@@ -186,7 +186,7 @@ CONDITIONS = {
     "bounty start": "only in the intake channel",
     "bounty cancel": "the lead only before payment",
     "bounty fee": "only before any payment",
-    "checklist": "shows a tick menu to whoever may tick (below)",
+    "checklist": "shows a tick or record menu to whoever may use it (below)",
     "update post": "also the **Post my update** button of the weekly prompt",
     "bounty reassign": "under staff's alert after 7 days without activity",
     "qa record functional": "`/checklist checklist:QA`: pick an item, then a form (result, note, open a bug)",

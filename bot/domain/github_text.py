@@ -19,7 +19,9 @@ from bot.domain.links import idn_forms, url_problem
 from bot.domain.models import Bounty, ExchangeType, ReviewEntry, ReviewItem, ReviewStatus
 
 ZWSP = "\u200b"
-_MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9][A-Za-z0-9-]*)")
+# Not after a letter (an e-mail address) or an opening backtick of the bot's own code span; after an escaped
+# backtick (`\``, typed by someone) a mention is live, so it is broken too.
+_MENTION = re.compile(r"(?<!\w)(?<!(?<!\\)`)@(?=[A-Za-z0-9][A-Za-z0-9-]*)")
 _CLOSING = re.compile(
     r"\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(\s*:?\s+)((?:[\w.-]+/[\w.-]+)?#\d+|https?://github\.com/\S+/(?:issues|pull)/\d+)",
     re.IGNORECASE,
