@@ -34,6 +34,7 @@ from bot.services.guarantee import GUARANTEE, on_guarantee_alert
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.qa import QaService
 from bot.services.refunds import RefundService
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
@@ -88,6 +89,7 @@ class Services:
     checklists: ChecklistService
     bugs: BugService
     refunds: RefundService
+    qa: QaService
 
 
 class BountyBot(commands.Bot):
@@ -169,6 +171,7 @@ class BountyBot(commands.Bot):
             checklists=ChecklistService(ctx, bounty_service),
             bugs=bug_service,
             refunds=RefundService(ctx, bounty_service),
+            qa=QaService(ctx, bounty_service, bug_service),
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))

@@ -1,4 +1,5 @@
-"""`/checklist`: view the implementation or QA checklist, and tick it with a select menu."""
+"""`/checklist`: view the implementation checklist and tick it with a select menu, or the QA checklist and
+record its items' results (cogs/qa.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.domain.models import Bounty
 from bot.domain.notices import COLORS, exchange_name
 from bot.tree import actor_for, component_origin_ok, report_error
 from cogs.components import NUMBER
+from cogs.qa import RecordSelect, qa_embed, record_view
 
 if TYPE_CHECKING:
     from bot.app import BountyBot
@@ -93,7 +95,7 @@ class ChecklistCog(commands.Cog):
 
     @app_commands.command(
         name="checklist",
-        description="View and tick the implementation checklist (developer) or the QA checklist (staff)",
+        description="The implementation checklist (the developer ticks it) or the QA checklist and its results",
     )
     @app_commands.describe(checklist="Which checklist (default: implementation)", bounty="Bounty number")
     @app_commands.choices(checklist=KIND_CHOICES)
@@ -106,6 +108,13 @@ class ChecklistCog(commands.Cog):
         kind = ChecklistKind(checklist.value) if checklist else ChecklistKind.IMPLEMENTATION
         # Acknowledged first: reading the bounty, its ticks and who may tick is a few queries.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if kind is ChecklistKind.QA:
+            view = await self.bot.services.qa.view(actor_for(interaction), bounty, interaction.channel_id)
+            if view.recordable:
+                await interaction.followup.send(embed=qa_embed(view), view=record_view(view), ephemeral=True)
+            else:
+                await interaction.followup.send(embed=qa_embed(view), ephemeral=True)
+            return
         found, progress, may_tick = await self.bot.services.checklists.view(
             actor_for(interaction), bounty, interaction.channel_id, kind
         )
@@ -117,5 +126,5 @@ class ChecklistCog(commands.Cog):
 
 
 async def setup(bot: BountyBot) -> None:
-    bot.add_dynamic_items(TickSelect)
+    bot.add_dynamic_items(TickSelect, RecordSelect)
     await bot.add_cog(ChecklistCog(bot))

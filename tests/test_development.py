@@ -273,9 +273,9 @@ async def test_who_may_tick_which_checklist(
     exchange_view = await people.exchange.run("checklist", channel=channel)
     assert exchange_view.reply.selects == [] and "View only." in exchange_view.reply.text
     dev_qa = await dev.run("checklist", channel=channel, checklist="qa")
-    assert dev_qa.reply.selects == [] and "0/12 done" in dev_qa.reply.text
+    assert dev_qa.reply.selects == [] and "0/12 passing" in dev_qa.reply.text
     staff_qa = await people.staff.run("checklist", channel=channel, checklist="qa")
-    assert staff_qa.reply.selects, "staff tick the QA checklist"
+    assert staff_qa.reply.selects, "staff record the QA checklist's results (tests/test_qa.py)"
     outsider = await people.outsider.run("checklist", channel=channel)
     assert "not a member of bounty #1" in outsider.reply.text
     # A stale menu does not let someone who lost the right tick anyway.

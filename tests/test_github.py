@@ -22,6 +22,7 @@ from bot.store import outbox as outbox_store
 from tests.conftest import People
 from tests.github_helpers import SECRET, funded, gh_bot, github, github_config, settle
 from tests.intake_helpers import start_bounty
+from tests.qa_helpers import pass_qa
 
 __all__ = ["gh_bot", "github"]  # fixtures, used by name
 
@@ -207,6 +208,7 @@ async def test_pull_requests_move_the_bounty_by_webhook_signed_and_once(
         assert replay == (200, {"ignored": "delivery already handled"})
         assert (await bounties.get(bot.db.conn, 1)).state is State.TESTING  # type: ignore[union-attr]
 
+        await pass_qa(bot, people)  # the QA gate holds for a merge too (tests/test_qa.py)
         merged = {
             **pr,
             "action": "closed",

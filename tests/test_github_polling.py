@@ -15,6 +15,7 @@ from bot.sandbox.github import GitHubSandbox
 from bot.store import audit, bounties, bugs, developers
 from tests.conftest import People
 from tests.github_helpers import assigned, funded, gh_bot, github, report_bug, settle
+from tests.qa_helpers import pass_qa
 
 __all__ = ["gh_bot", "github"]  # fixtures, used by name
 
@@ -109,6 +110,7 @@ async def test_a_pull_request_merged_on_the_last_page_still_moves_the_bounty_on(
     assert client is not None
     await gh_bot.github_events.poll_once(client, base)  # catch up with what the bot wrote itself
 
+    await pass_qa(gh_bot, people)  # the QA gate holds for a merge too (tests/test_qa.py)
     clock.advance(60)
     pr = github.add_pull_request("Backpack connector", f"Implements {github.issues[1]['html_url']}", author="dana-dev")
     clock.advance(60)

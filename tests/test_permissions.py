@@ -19,6 +19,8 @@ from bot.domain.errors import NotAllowed
 from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
 from bot.domain.payments import Chain
+from bot.domain.qa import ITEMS as QA_ITEMS
+from bot.domain.qa import QaGroup
 from bot.domain.refunds import RefundVia
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Outcome, SandboxUser, add_user
@@ -41,7 +43,7 @@ async def test_every_command_has_exactly_one_declared_audience(bot: BountyBot) -
     assert set(COMPONENTS) <= set(AUDIENCES)
     assert commands == set(AUDIENCES) - set(COMPONENTS), "declare each command's audience in AUDIENCES"
     menus = {a for a, kind in COMPONENTS.items() if kind == "menu"}
-    assert menus == {f"checklist tick {k.value}" for k in ChecklistKind}
+    assert menus == set(MENUS)
 
 
 def test_the_readme_table_is_the_declaration() -> None:
@@ -149,14 +151,21 @@ async def test_permission_matrix(bot: BountyBot, world: World, command: str) -> 
             assert len(await audit.for_bounty(bot.db.conn, 1)) == before, f"/{command} by {persona} changed bounty #1"
 
 
-@pytest.mark.parametrize("kind", list(ChecklistKind))
+# Each menu: the checklist it is on, and the option pressed (for the QA menu, an item of that group).
+MENUS: dict[str, tuple[ChecklistKind, str | None]] = {
+    "checklist tick implementation": (ChecklistKind.IMPLEMENTATION, None),
+    **{g.action: (ChecklistKind.QA, next(i.key for i in QA_ITEMS if i.group is g)) for g in QaGroup},
+}
+
+
+@pytest.mark.parametrize("action", list(MENUS))
 async def test_the_checklist_menus_follow_their_audience(
-    bot: BountyBot, sandbox: DiscordSandbox, world: World, kind: ChecklistKind
+    bot: BountyBot, sandbox: DiscordSandbox, world: World, action: str
 ) -> None:
-    action = f"checklist tick {kind.value}"
+    kind, option = MENUS[action]
     staff_view = await world.people["staff"].run("checklist", channel=world.channel, checklist=kind.value, bounty=1)
     menu = staff_view.reply.selects[0]
-    first = menu["options"][0]["value"]
+    first = option or menu["options"][0]["value"]
     for persona in sorted(PERSONAS, key=lambda p: allowed(action, p)):
         before = len(await audit.for_bounty(bot.db.conn, 1))
         done = await world.people[persona].press(
@@ -192,7 +201,9 @@ async def test_services_refuse_outside_their_audience_without_the_tree(bot: Boun
         lambda: s.bugs.resolve(lead, 1),
         lambda: s.bugs.reopen(developer, 1),
         lambda: s.checklists.tick(lead, 1, ChecklistKind.IMPLEMENTATION, []),
-        lambda: s.checklists.tick(developer, 1, ChecklistKind.QA, []),
+        lambda: s.qa.record(lead, 1, QA_ITEMS[0].key, "pass", "https://github.com/hummingbot/hummingbot/pull/1"),
+        lambda: s.qa.record(teammate, 1, QA_ITEMS[5].key, "fail", "Strategy stops after an hour"),
+        lambda: s.qa.record(developer, 1, QA_ITEMS[-1].key, "pass", "Adjusted the tick sizes"),
         lambda: s.updates.pause(lead, 1, None, "2026-12-10", "Vacation"),
         lambda: s.updates.resume(teammate, 1, None),
         lambda: s.updates.settings(lead, 1, None, "monday", 9, "UTC"),

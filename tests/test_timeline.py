@@ -45,6 +45,7 @@ from bot.store import audit, bounties
 from bot.store.db import open_database
 from tests.conftest import START, People
 from tests.intake_helpers import start_bounty
+from tests.qa_helpers import pass_qa
 from tests.test_list import form
 from tests.test_restart import titled
 
@@ -267,6 +268,7 @@ async def test_a_phase_ended_in_time_says_nothing_and_its_timers_are_cancelled(
     await step(bot, clock, 10)
     await advance_to(people, channel, "testing")
     await step(bot, clock, 5)
+    await pass_qa(bot, people)  # the QA gate (tests/test_qa.py)
     await advance_to(people, channel, "governance")
     await step(bot, clock, 5)
     await advance_to(people, channel, "approved")  # day 22: out of the process, its total clock stops too

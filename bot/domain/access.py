@@ -63,13 +63,18 @@ AUDIENCES: dict[str, Audience] = {
     "audit": Audience(Access.STAFF, "read the audit trail"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
-    "checklist tick qa": Audience(Access.STAFF, "tick the QA checklist"),
+    # The QA protocol: one audience per group of QA items (bot/domain/qa.py, QaGroup.action).
+    "qa record functional": Audience(Access.STAFF, "record functional QA results"),
+    "qa record integration": Audience(Access.STAFF, "record integration QA results"),
+    "qa record exchange validation": Audience(Access.EXCHANGE, "record exchange-validation QA results"),
     "bounty reassign": Audience(Access.STAFF, "reassign a bounty's developer"),
 }
 # The entries above that are a button or a menu, not a command (the weekly prompt's button is `update post`'s).
 COMPONENTS: dict[str, str] = {
     "checklist tick implementation": "menu",
-    "checklist tick qa": "menu",
+    "qa record functional": "menu",
+    "qa record integration": "menu",
+    "qa record exchange validation": "menu",
     "bounty reassign": "button",
 }
 
@@ -181,9 +186,12 @@ CONDITIONS = {
     "bounty start": "only in the intake channel",
     "bounty cancel": "the lead only before payment",
     "bounty fee": "only before any payment",
-    "checklist": "shows a tick menu to whoever may tick (below)",
+    "checklist": "shows a tick or record menu to whoever may use it (below)",
     "update post": "also the **Post my update** button of the weekly prompt",
     "bounty reassign": "under staff's alert after 7 days without activity",
+    "qa record functional": "`/checklist checklist:QA`: pick an item, then a form (result, note, open a bug)",
+    "qa record integration": "`/checklist checklist:QA`: pick an item, then a form (result, note, open a bug)",
+    "qa record exchange validation": "`/checklist checklist:QA`: the exchange team records its own items, staff too",
 }
 
 

@@ -19,7 +19,9 @@ from bot.domain.links import idn_forms, url_problem
 from bot.domain.models import Bounty, ExchangeType, ReviewEntry, ReviewItem, ReviewStatus
 
 ZWSP = "\u200b"
-_MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9][A-Za-z0-9-]*)")
+# Not after a letter (an e-mail address) or an opening backtick of the bot's own code span; after an escaped
+# backtick (`\``, typed by someone) a mention is live, so it is broken too.
+_MENTION = re.compile(r"(?<!\w)(?<!(?<!\\)`)@(?=[A-Za-z0-9][A-Za-z0-9-]*)")
 _CLOSING = re.compile(
     r"\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(\s*:?\s+)((?:[\w.-]+/[\w.-]+)?#\d+|https?://github\.com/\S+/(?:issues|pull)/\d+)",
     re.IGNORECASE,
@@ -248,3 +250,15 @@ def tick_tasks(body: str, all_tasks: tuple[Task, ...], done: frozenset[str]) -> 
         line = re.compile(rf"^- \[[ xX]\] {re.escape(label)}$", re.MULTILINE)
         body = line.sub(f"- [{mark}] {label}".replace("\\", "\\\\"), body)
     return body
+
+
+def qa_comment(item_label: str, result: str, note: str, verifier: str, at: int, passing: int, total: int) -> str:
+    """A QA recording mirrored on the bounty issue (the comment handler marks and neutralises it). `verifier`
+    says who in words ("Foundation staff", "the exchange team"): Discord accounts mean nothing on GitHub. The
+    note is the evidence, as typed and inert: links whole, mentions, references and closing keywords broken."""
+    when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"QA: **{item_label}**: **{result}**, verified by {verifier} on {when}."]
+    if note:
+        lines += ["", "> " + "\n> ".join(inert(note).split("\n"))]
+    lines += ["", f"QA progress: {passing}/{total} passing."]
+    return "\n".join(lines)

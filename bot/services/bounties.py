@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.changes import Change
-from bot.domain import notices
+from bot.domain import notices, qa_notices
+from bot.domain import qa as qa_rules
 from bot.domain.access import AUDIENCES, Access, Actor, authorize, lifecycle_role
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
 from bot.domain.inert import for_discord, visible
@@ -23,7 +24,7 @@ from bot.domain.payments import NORMAL_DECIMALS, show_usd, to_base_units
 from bot.domain.timeline import Timeline, build_timeline
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
-from bot.store import audit, bounties, payments, refunds
+from bot.store import audit, bounties, payments, qa, refunds
 from bot.store.bounties import Listing, Snapshot
 
 MAX_NOTE = 300
@@ -43,6 +44,12 @@ class BountyStatus:
     @property
     def members(self) -> list[Member]:
         return self.snapshot.members
+
+
+@dataclass(frozen=True)
+class Advanced:
+    bounty: Bounty
+    overridden: tuple[tuple[qa_rules.QaItem, qa_rules.QaResult], ...]  # QA items not passing, moved anyway
 
 
 @dataclass(frozen=True)
@@ -265,6 +272,20 @@ class BountyService:
     async def advance(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None, target: State, reason: str
     ) -> Bounty:
+        return (await self.move(actor, bounty_id, channel_id, target, reason)).bounty
+
+    async def move(
+        self,
+        actor: Actor,
+        bounty_id: int | None,
+        channel_id: int | None,
+        target: State,
+        reason: str,
+        *,
+        override: bool = False,
+    ) -> Advanced:
+        """`/bounty advance`. From testing to governance only when every QA item passes, or with `override`
+        and a reason (audited with the items that were not passing, and told in the bounty channel)."""
         authorize(actor, "bounty advance")
         if target is State.REFUNDED:
             # `refunded` says the ledger's money went back; only a refund checked against the ledger may say so.
@@ -276,16 +297,48 @@ class BountyService:
         reason = visible(reason).strip()
         if len(reason) > MAX_REASON:
             raise InvalidInput([f"Reason: at most {MAX_REASON} characters (you gave {len(reason)})."])
+        if override:
+            if target is not State.GOVERNANCE or bounty.state is not State.TESTING:
+                raise InvalidInput(
+                    [
+                        f"Override: it only lifts the QA gate between testing and governance (bounty #{bounty.id} "
+                        f"is `{bounty.state.label}`); run the command again without it."
+                    ]
+                )
+            if (problem := qa_rules.override_problem(reason)) is not None:
+                raise InvalidInput([problem])
         async with self.ctx.changes.begin() as ch:
-            return await transition(
+            current = await still(ch, bounty)
+            missing: list[tuple[qa_rules.QaItem, qa_rules.QaResult]] = []
+            if current.state is State.TESTING and target is State.GOVERNANCE:
+                # The gate, on the results as they are inside this change.
+                missing = qa_rules.QaProgress(await qa.latest(ch.tx, bounty.id)).not_passing
+                if missing and not override:
+                    raise RuleViolation(qa_rules.gate_refusal(bounty.id, missing))
+                if missing:
+                    await ch.audit(
+                        "qa_gate_overridden",
+                        actor_id=actor.user_id,
+                        bounty_id=bounty.id,
+                        reason=reason,
+                        not_passing={item.key: result.value for item, result in missing},
+                    )
+                    notice = qa_notices.gate_overridden(current, actor.user_id, reason, missing).to_payload()
+                    marker = ch.audit_ids[-1]
+                    await ch.send(
+                        f"bounty:{bounty.id}:qa_override:{marker}", "bounty.post", bounty_id=bounty.id, notice=notice
+                    )
+                    await ch.send(f"staff:qa_override:{marker}", "staff.post", notice=notice)
+            moved = await transition(
                 ch,
                 self.ctx.config,
-                await still(ch, bounty),
+                current,
                 target,
                 role=Role.STAFF,
                 actor_id=actor.user_id,
                 reason=reason or "Moved by staff.",
             )
+        return Advanced(moved, tuple(missing))
 
     async def audit_trail(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None

@@ -1,6 +1,7 @@
-"""`/checklist`: view and tick the implementation checklist (developer, staff) or the QA checklist (staff).
+"""`/checklist`: view and tick the implementation checklist (developer, staff).
 
-Ticks show in the bounty channel; the implementation checklist is also the public issue's task list.
+Ticks show in the bounty channel; the implementation checklist is also the public issue's task list. The QA
+checklist is not ticked: each item gets a recorded result with evidence (bot/services/qa.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ TICKABLE = frozenset({State.DEVELOPMENT, State.TESTING})
 
 
 def tick_action(kind: ChecklistKind) -> str:
-    """The declared audience of ticking `kind`: the developer ticks the implementation, staff the QA."""
+    """The declared audience of ticking `kind` (only the implementation checklist is ticked)."""
     return f"checklist tick {kind.value}"
+
+
+QA_IS_RECORDED = (
+    "QA items are not ticked: each is recorded with its result and evidence. Run `/checklist checklist:QA` and "
+    "pick the item."
+)
 
 
 class ChecklistService:
@@ -37,11 +44,17 @@ class ChecklistService:
         bounty, members = await self.bounties.visible(actor, bounty_id, channel_id, "checklist")
         done = await checklists.done(self.ctx.conn, bounty.id, kind)
         progress = Progress(kind, tasks(kind, bounty.form.exchange_type), done)
-        may_tick = bounty.state in TICKABLE and may(actor, tick_action(kind), members, bounty.id)
+        may_tick = (
+            kind is ChecklistKind.IMPLEMENTATION
+            and bounty.state in TICKABLE
+            and may(actor, tick_action(kind), members, bounty.id)
+        )
         return bounty, progress, may_tick
 
     async def tick(self, actor: Actor, bounty_id: int, kind: ChecklistKind, selected: list[str]) -> Progress:
         """Make the ticked tasks exactly `selected`."""
+        if kind is ChecklistKind.QA:
+            raise RuleViolation(QA_IS_RECORDED)
         bounty, members = await self.bounties.visible(actor, bounty_id, None, tick_action(kind))
         if bounty.state not in TICKABLE:
             raise RuleViolation(
@@ -82,7 +95,6 @@ class ChecklistService:
                 bounty_id=bounty.id,
                 notice=notices.checklist_changed(progress, ticked, unticked, actor.user_id).to_payload(),
             )
-            if kind is ChecklistKind.IMPLEMENTATION:
-                # The handler writes the task list as it is when it runs, so edits never go back in time.
-                await ch.send(f"bounty:{bounty.id}:github_checklist:{marker}", "github.checklist", bounty_id=bounty.id)
+            # The handler writes the task list as it is when it runs, so edits never go back in time.
+            await ch.send(f"bounty:{bounty.id}:github_checklist:{marker}", "github.checklist", bounty_id=bounty.id)
         return progress

@@ -2,7 +2,8 @@
 
 - A pull request that references the bounty's issue (`#123` or its URL) marks the bounty Submitted (the
   lifecycle moves from development to testing); merged, it marks it Merged and the lifecycle moves on to
-  governance. Each pull request state is acted on once, whether it arrives by webhook or by polling.
+  governance, if every QA item passes (otherwise it stays in testing and staff are told what is missing).
+  Each pull request state is acted on once, whether it arrives by webhook or by polling.
 - A bug's issue closed or reopened resolves or reopens the bug.
 - A comment by the assigned developer on the bounty's issue (or one of its bugs) counts as activity; the
   bot's own comments, and anyone else's, do not.
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import re
 
+from bot.domain import qa_notices
 from bot.domain.github_text import is_bot_comment
 from bot.domain.lifecycle import Role, State
+from bot.domain.qa import QaProgress
 from bot.domain.weekly import PROMPTED
 from bot.integrations.github import (
     MAX_PER_PAGE,
@@ -32,7 +35,7 @@ from bot.integrations.github import (
 from bot.services.bugs import BugService
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
-from bot.store import bounties, bugs, developers
+from bot.store import bounties, bugs, developers, qa
 from bot.store import github as store
 
 _REFERENCE = re.compile(r"(?:#|/issues/)(\d+)\b")
@@ -76,6 +79,20 @@ class GitHubEvents:
                 if state == "merged":
                     steps.append((State.TESTING, State.GOVERNANCE, f"Pull request #{pr.number} merged."))
                 for before, after, reason in steps:
+                    if bounty.state is before and after is State.GOVERNANCE:
+                        # The QA gate holds for a merge too: staff are told what is missing, once per pull request.
+                        missing = QaProgress(await qa.latest(ch.tx, bounty.id)).not_passing
+                        if missing:
+                            notice = qa_notices.merge_held(bounty, pr.number, missing).to_payload()
+                            await ch.send(f"bounty:{bounty.id}:qa_merge_held:{pr.number}", "staff.post", notice=notice)
+                            await ch.audit(
+                                "qa_gate_held",
+                                actor_id=None,
+                                bounty_id=bounty.id,
+                                number=pr.number,
+                                not_passing={item.key: result.value for item, result in missing},
+                            )
+                            continue
                     if bounty.state is before:
                         bounty = await transition(
                             ch, self.ctx.config, bounty, after, role=Role.SYSTEM, actor_id=None, reason=reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
@@ -25,7 +25,9 @@ from bot.domain.models import (
     StatePeriod,
     SubType,
 )
+from bot.domain.qa import QaRecord
 from bot.store import bugs as bug_store
+from bot.store import qa as qa_store
 
 _COLUMNS = "id, guild_id, requester_id, form, state, state_since, fee_usd, created_at, channel_id"
 # Written out as in the partial index `bounties_one_open_per_exchange` (migrations/001): SQLite uses a partial
@@ -249,7 +251,9 @@ SELECT {", ".join("b." + c.strip() for c in _COLUMNS.split(","))},
   (SELECT json_group_array(json_array(list, task)) FROM checklist_ticks WHERE bounty_id = b.id),
   (SELECT json_group_array(json_array({bug_store.COLUMNS}))
      FROM (SELECT * FROM bugs WHERE bounty_id = b.id AND state = 'open' ORDER BY id)),
-  (SELECT percent FROM weekly_updates WHERE bounty_id = b.id ORDER BY posted_at DESC, id DESC LIMIT 1)
+  (SELECT percent FROM weekly_updates WHERE bounty_id = b.id ORDER BY posted_at DESC, id DESC LIMIT 1),
+  (SELECT json_group_array(json_array({qa_store.COLUMNS})) FROM qa_results WHERE id IN
+     (SELECT max(id) FROM qa_results WHERE bounty_id = b.id GROUP BY item))
 FROM bounties b WHERE b.{{column}} = ?
 """
 
@@ -265,6 +269,7 @@ class Snapshot:
     ticks: dict[ChecklistKind, frozenset[str]]
     open_bugs: list[Bug]
     percent: int | None  # from the latest weekly update
+    qa: dict[str, QaRecord] = field(default_factory=dict)  # each QA item's latest result
 
 
 async def snapshot(
@@ -301,6 +306,7 @@ async def snapshot(
         {kind: frozenset(keys) for kind, keys in ticks.items()},
         open_bugs,
         row[16],
+        {r.item: r for r in map(qa_store.row_to_record, json.loads(row[17]))},
     )
 
 

@@ -19,6 +19,7 @@ from bot.domain.lifecycle import State
 from bot.domain.models import ReviewItem, ReviewStatus
 from bot.domain.notices import exchange_name, review_summary, ts
 from bot.domain.payments import show_usd
+from bot.domain.qa import not_passing_text
 from bot.domain.refunds import RefundVia
 from bot.tree import actor_for
 from cogs.bounty._intake import ExchangeModal
@@ -201,21 +202,32 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         )
 
     @app_commands.command(name="advance", description="Move a bounty's lifecycle by hand (staff)")
-    @app_commands.describe(to="The state to move to", reason="Why; kept in the audit trail", bounty=BOUNTY_DESCRIPTION)
+    @app_commands.describe(
+        to="The state to move to",
+        reason="Why; kept in the audit trail",
+        override="Testing → governance with QA items not passing (needs a reason of 20+ characters)",
+        bounty=BOUNTY_DESCRIPTION,
+    )
     @app_commands.choices(to=ADVANCE_CHOICES)
     async def advance(
         self,
         interaction: discord.Interaction[Any],
         to: app_commands.Choice[str],
         reason: app_commands.Range[str, 0, 500] = "",
+        override: bool = False,
         bounty: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        found = await self.bounties.advance(
-            actor_for(interaction), bounty, interaction.channel_id, State(to.value), reason
+        done = await self.bounties.move(
+            actor_for(interaction), bounty, interaction.channel_id, State(to.value), reason, override=override
         )
-        await interaction.response.send_message(
-            f"Bounty #{found.id} is now **{found.state.label}**.", ephemeral=True, allowed_mentions=NONE
-        )
+        text = f"Bounty #{done.bounty.id} is now **{done.bounty.state.label}**."
+        if done.overridden:
+            text += (
+                f" QA gate overridden with {len(done.overridden)} item(s) not passing: "
+                f"{not_passing_text(list(done.overridden))}. The bounty channel and staff are told, and the "
+                "audit trail keeps your reason."
+            )
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
 
     @app_commands.command(
         name="assign",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import discord
 
 from bot.charts.timeline import FILENAME, TimelinePicture
-from bot.domain import notices
+from bot.domain import notices, qa_notices
 from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import PAID, PHASE_TITLES, PROCESS_PHASE, State
 from bot.domain.models import MemberRole
 from bot.domain.notices import COLORS, ts
+from bot.domain.qa import QaProgress
 from bot.services.bounties import BountyStatus, Listing
 
 _PAYMENT = {
@@ -29,10 +30,9 @@ def _development(status: BountyStatus) -> tuple[str, str]:
     if snap.developer is None:
         checklist = "Starts when a developer is assigned."
     else:
-        parts = []
-        for kind in ChecklistKind:
-            progress = Progress(kind, tasks(kind, b.form.exchange_type), snap.ticks[kind])
-            parts.append(f"{kind.label.split()[0]}: **{progress.summary}**")
+        kind = ChecklistKind.IMPLEMENTATION
+        progress = Progress(kind, tasks(kind, b.form.exchange_type), snap.ticks[kind])
+        parts = [f"Implementation: **{progress.summary}**", qa_notices.status_text(QaProgress(snap.qa))]
         if snap.percent is not None:
             parts.append(f"Last update: **{snap.percent}%** complete")
         checklist = "\n".join(parts)

@@ -337,6 +337,17 @@ class SandboxUser:
             if len(chosen) < component.get("min_values", 1) or len(chosen) > component.get("max_values", 1):
                 raise ClientRefused(f"the client will not submit `{label or cid}` with {len(chosen)} choice(s)")
             return {"type": 3, "custom_id": cid, "values": chosen, "component_type": 3}
+        if component["type"] == 21:
+            # A radio group: one option or none. The client starts on the default option; a required group
+            # cannot be submitted empty. Its submission is `{type: 21, custom_id, value}` (value null if none).
+            options = component.get("options", [])
+            preset = next((o["value"] for o in options if o.get("default")), None)
+            picked = values.get(cid, preset)
+            if picked is not None and picked not in {o["value"] for o in options}:
+                raise ClientRefused(f"the client only offers {[o['value'] for o in options]} for `{label or cid}`")
+            if picked is None and component.get("required", True):
+                raise ClientRefused(f"the client will not submit: `{label or cid}` is required")
+            return {"type": 21, "custom_id": cid, "value": picked}
         raise ClientRefused(f"unsupported modal component type {component['type']}")
 
     async def click(self, reply: Reply, label_or_id: str, *, wait: float = 5.0) -> Outcome:
