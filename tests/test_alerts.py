@@ -65,7 +65,9 @@ async def opt_in_to_dms(*people: SandboxUser) -> None:
 # --- /alerts on|off ---------------------------------------------------------------------------------------------
 
 
-async def test_alerts_on_and_off_give_and_take_the_role(bot: BountyBot, sandbox: DiscordSandbox, people: People) -> None:
+async def test_alerts_on_and_off_give_and_take_the_role(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
     member = people.outsider
     first = await member.run("alerts on", channel="general")
     assert first.reply.ephemeral
@@ -126,6 +128,8 @@ async def test_an_announcement_pings_only_the_alerts_role_and_dms_each_opted_in_
     assert message["content"] == f"<@&{role_id}>"
     assert message["mention_roles"] == [role_id]  # the alerts role, and only it
     assert message["mention_everyone"] is False and message["mentions"] == []
+    allowed = message["_allowed_mentions"]  # as the bot sent it: that role may ping, nothing else
+    assert allowed["roles"] == [role_id] and allowed["parse"] == [] and not allowed.get("users")
     for person in (people.exchange, people.teammate):
         dms = person.dms()
         assert [d.embeds[0]["title"] for d in dms] == [VOTING.title], person
@@ -173,6 +177,21 @@ async def test_closed_inboxes_and_members_who_left_are_skipped_counted_and_shown
     assert sandbox.violations == []  # a closed inbox is the member's choice, not the bot's mistake
 
 
+async def test_many_dms_keep_within_discords_rate_limits(bot: BountyBot, sandbox: DiscordSandbox) -> None:
+    """Twelve members asked for DMs: more than Discord's buckets for opening DMs (5 per 5 s) allow at once, and a
+    burst of 429s on top. Each gets the DM once; the bot waits out the buckets instead of meeting refusals."""
+    members = [add_user(sandbox, f"Member {i}") for i in range(12)]
+    await opt_in_to_dms(*members)
+    sandbox.rate_limits.storm(r"^/channels/\d+/messages$", times=2, retry_after=0.05)
+    await announce(bot)
+    await bot.outbox.drain()
+    assert all(len(m.dms()) == 1 for m in members)
+    opened = [path for method, path, _ in sandbox.rate_limits.refused if path == "/users/@me/channels"]
+    assert opened == []  # read from the headers: never asked past the bucket
+    assert len(sandbox.rate_limits.refused) == 2  # only the storm
+    assert "**12** sent, **0** skipped" in channel_posts(sandbox, "staff-alerts", SUMMARY)[0].text
+
+
 async def test_a_member_who_turns_dms_off_before_their_turn_is_not_dmed(
     bot: BountyBot, sandbox: DiscordSandbox, people: People
 ) -> None:
@@ -207,7 +226,9 @@ async def layout_bot(
 
 
 # The bot's role at position 1, the alerts role at 2: above it.
-ABOVE_THE_BOT = GuildLayout(bot_role_position=1, roles=("bounty-contributor", "governance-alerts", "hummingbot-foundation"))
+ABOVE_THE_BOT = GuildLayout(
+    bot_role_position=1, roles=("bounty-contributor", "governance-alerts", "hummingbot-foundation")
+)
 
 
 @pytest.mark.parametrize("layout_bot", [ABOVE_THE_BOT], indirect=True)
@@ -248,6 +269,20 @@ async def test_a_role_moved_above_the_bot_while_it_runs_is_refused_clearly(
     refused = await people.outsider.run("alerts on", channel="general")
     assert "Foundation staff must move the bot's role above `governance-alerts`" in said(refused)
     assert not holds(sandbox, people.outsider)
+
+
+async def test_a_role_moved_while_the_bot_was_not_listening_meets_discords_refusal_in_plain_words(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People
+) -> None:
+    sandbox.state.role_named(ROLE)["position"] = 20  # no GUILD_ROLE_UPDATE reached the bot: its cache is stale
+    refused = await people.outsider.run("alerts on", channel="general")
+    assert said(refused) == (
+        "Discord refused to give the `governance-alerts` role. Foundation staff must make sure the bot's role has "
+        "Manage Roles and sits above `governance-alerts` (Server Settings → Roles)."
+    )
+    assert len(sandbox.take_violations("missing permission")) == 1  # the bot asked, Discord said no
+    assert not holds(sandbox, people.outsider)
+    assert await audit_actions(bot, people.outsider) == []
 
 
 async def test_discord_itself_refuses_a_role_at_or_above_the_bots_highest(

@@ -634,6 +634,8 @@ class DiscordSandbox:
             "components": _number_components(body.get("components") or []),
             "pinned": False,
             "flags": flags | int(body.get("flags") or 0),
+            # What the sender allowed to ping, kept for tests (never served: `public` drops "_" keys).
+            "_allowed_mentions": allowed,
         }
         if interaction is not None:
             message["application_id"] = s.application["id"]
