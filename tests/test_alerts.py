@@ -129,7 +129,7 @@ async def test_an_announcement_pings_only_the_alerts_role_and_dms_each_opted_in_
     assert message["mention_roles"] == [role_id]  # the alerts role, and only it
     assert message["mention_everyone"] is False and message["mentions"] == []
     allowed = message["_allowed_mentions"]  # as the bot sent it: that role may ping, nothing else
-    assert allowed["roles"] == [role_id] and allowed["parse"] == [] and not allowed.get("users")
+    assert [str(r) for r in allowed["roles"]] == [role_id] and allowed["parse"] == [] and not allowed.get("users")
     for person in (people.exchange, people.teammate):
         dms = person.dms()
         assert [d.embeds[0]["title"] for d in dms] == [VOTING.title], person
