@@ -24,6 +24,7 @@ from bot.integrations.discord import DiscordAdapter
 from bot.integrations.github import GitHubClient, Pacer
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
+from bot.services.alerts import AlertService
 from bot.services.bounties import BountyService
 from bot.services.bugs import BUG_SLA, BugService, on_bug_sla
 from bot.services.checklists import ChecklistService
@@ -70,6 +71,7 @@ EXTENSIONS = (
     "cogs.bug",
     "cogs.audit",
     "cogs.components",
+    "cogs.alerts",
 )
 
 
@@ -90,6 +92,7 @@ class Services:
     bugs: BugService
     refunds: RefundService
     qa: QaService
+    alerts: AlertService
 
 
 class BountyBot(commands.Bot):
@@ -172,6 +175,7 @@ class BountyBot(commands.Bot):
             bugs=bug_service,
             refunds=RefundService(ctx, bounty_service),
             qa=QaService(ctx, bounty_service, bug_service),
+            alerts=AlertService(ctx, self.adapter),
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
@@ -210,6 +214,8 @@ class BountyBot(commands.Bot):
             )
             # Each permission the bot lacks, where: in the log and to staff, before anyone meets the failure.
             self.setup_problems += permission_problems(self.adapter.own_permissions(channels, categories))
+            # The alerts role: the bot must be able to give it (Manage Roles, above it) and to ping it.
+            self.setup_problems += self.services.alerts.setup_problems()
         await report_setup_problems(self.changes, self.setup_problems)
         await self.weekly.adopt()  # developers assigned before weekly prompts existed get theirs
         await self.timers.start()

@@ -6,16 +6,26 @@ either overwrites (permissions) or is keyed so that it is queued once.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.changes import Changes
 from bot.config import Config
+from bot.domain.alerts import DmOutcome, announcement_ref, dm_notice, dm_summary
 from bot.domain.notices import Notice, ts
-from bot.integrations.discord import DiscordAdapter, DiscordRejected, DiscordUnavailable, PrivateChannelSpec
+from bot.integrations.discord import (
+    DiscordAdapter,
+    DiscordRejected,
+    DiscordUnavailable,
+    DmClosed,
+    PrivateChannelSpec,
+)
 from bot.outbox import Outbox, PermanentFailure, RetryLater
-from bot.store import bounties
+from bot.store import alerts, bounties
+
+log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 # Discord only accepts an event that starts in the future; a minute's margin covers the request's trip.
@@ -45,6 +55,8 @@ class DiscordDelivery:
             "bounty.intro_call": self.intro_call,
             "bounty.kickoff": self.kickoff,
             "staff.post": self.post_to_staff,
+            "governance.announce": self.announce_governance,
+            "governance.dm": self.dm_governance,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -159,3 +171,88 @@ class DiscordDelivery:
             marker=f"[bounty:{bounty.id}:kickoff:{payload['marker']}]",
         )
         return {"event_id": event_id}
+
+    # --- governance alerts (DESIGN.md §9) ---------------------------------------------------------
+
+    async def announce_governance(self, payload: Payload) -> Payload:
+        """A governance announcement: in the governance channel pinging only the alerts role, and by DM to each
+        member who asked (`/alerts dm on`).
+
+        The DMs are fanned out first, in one change: the announcement and one `governance.dm` item per opted-in
+        member, under keys naming the announcement and the member, so a retry of this item (the post failed,
+        the bot restarted) queues nobody twice. Each DM is then its own item, paced by Discord's rate limits.
+        """
+        notice_payload = payload["notice"]
+        notice = Notice.from_payload(notice_payload)
+        ref = announcement_ref(notice_payload)
+        d = self.config.discord
+        channel = self.adapter.text_channel(d.governance_channel)
+        if channel is None:
+            raise PermanentFailure(f"governance channel {d.governance_channel!r} not found")
+        async with self.changes.begin() as ch:
+            recipients = await alerts.dm_subscribers(ch.tx)
+            if await alerts.fan_out(ch.tx, ref, notice_payload, recipients, ch.now):
+                for user_id in recipients:
+                    await ch.send(f"governance:dm:{ref}:{user_id}", "governance.dm", ref=ref, user_id=user_id)
+        role = self.adapter.role(d.alerts_role)
+        facts = self.adapter.alerts_role_facts(d.alerts_role, d.governance_channel)
+        if role is None or not (facts.mentionable or facts.bot_mentions_all):
+            # Said at start too; the announcement still goes out, without the ping.
+            log.warning("governance announcement %s posted without pinging the alerts role %r", ref, d.alerts_role)
+        message_id = await self.adapter.announce(channel.id, notice, role.id if role is not None else None)
+        return {"message_id": message_id, "ref": ref, "dms": len(recipients)}
+
+    async def dm_governance(self, payload: Payload) -> Payload:
+        """One opted-in member's DM of one announcement, sent at most once.
+
+        The attempt is recorded before sending; an attempt after one whose answer was lost looks for the DM in
+        the conversation first. A member whose DMs are closed (50007) or who left the server is skipped and
+        counted. When the last recipient's turn is over, staff are told the count (once).
+        """
+        ref, user_id = str(payload["ref"]), int(payload["user_id"])
+        conn = self.changes.db.conn
+        found = await alerts.announcement(conn, ref)
+        previous = await alerts.outcome(conn, ref, user_id)
+        if found is None or previous is None:
+            raise PermanentFailure(f"governance announcement {ref} has no DM for {user_id}")
+        if previous.final:
+            return {"outcome": previous.value}
+        notice = dm_notice(Notice.from_payload(found[0]), ref)
+        if not await alerts.wants_dms(conn, user_id):
+            return await self._dm_done(ref, user_id, DmOutcome.OPTED_OUT)
+        try:
+            if not await self.adapter.is_member(user_id):
+                return await self._dm_done(ref, user_id, DmOutcome.LEFT)
+            if previous is DmOutcome.SENDING and await self.adapter.dm_carries(user_id, notice.footer):
+                return await self._dm_done(ref, user_id, DmOutcome.SENT)
+            async with self.changes.begin() as ch:
+                await alerts.mark_sending(ch.tx, ref, user_id, ch.now)
+            await self.adapter.dm(user_id, notice)
+        except DmClosed:
+            return await self._dm_done(ref, user_id, DmOutcome.CLOSED)
+        except DiscordRejected as exc:
+            # Anything else Discord refuses for this one member (an account deleted, say) is counted, not
+            # retried; an outage (DiscordUnavailable) is retried with backoff by the outbox.
+            log.warning("governance DM %s to %s refused: %s", ref, user_id, exc)
+            return await self._dm_done(ref, user_id, DmOutcome.FAILED)
+        return await self._dm_done(ref, user_id, DmOutcome.SENT)
+
+    async def _dm_done(self, ref: str, user_id: int, outcome: DmOutcome) -> Payload:
+        """Settle one DM; the change that settles the last one queues staff's count."""
+        async with self.changes.begin() as ch:
+            await alerts.finish(ch.tx, ref, user_id, outcome, ch.now)
+            counts = await alerts.counts(ch.tx, ref)
+            if all(o.final for o in counts) and await alerts.mark_summarised(ch.tx, ref, ch.now):
+                found = await alerts.announcement(ch.tx, ref)
+                title = Notice.from_payload(found[0]).title if found is not None else ref
+                await ch.send(
+                    f"governance:dm-summary:{ref}", "staff.post", notice=dm_summary(title, counts).to_payload()
+                )
+                await ch.audit(
+                    "governance_dms_done",
+                    actor_id=None,
+                    bounty_id=None,
+                    ref=ref,
+                    **{o.value: n for o, n in counts.items()},
+                )
+        return {"outcome": outcome.value}

@@ -258,8 +258,9 @@ async def test_a_role_is_pinged_only_if_mentionable_or_the_bot_may_mention_every
 ) -> None:
     state = sandbox.state
     general = state.channel_named("general")
-    quiet = state.role_named("hummingbot-foundation")  # the sandbox's roles are not mentionable
+    quiet = state.role_named("hummingbot-foundation")  # the sandbox's other roles are not mentionable
     loud = state.role_named("governance-alerts")
+    loud["mentionable"] = False  # the sandbox's alerts role is mentionable, as the README asks; start from neither
     route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=int(general["id"]))
     everything = {"parse": ["users", "roles", "everyone"]}
 

@@ -120,6 +120,10 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bug reopen": {"id": 1},
         "update pause": {"until": "2026-12-10", "reason": "Vacation", "bounty": 1},
         "update settings": {"day": "tuesday", "hour": 9, "timezone": "Europe/Paris", "bounty": 1},
+        "alerts on": {},
+        "alerts off": {},
+        "alerts dm on": {},
+        "alerts dm off": {},
     }.get(command, {"bounty": 1})
 
 

@@ -61,6 +61,10 @@ AUDIENCES: dict[str, Audience] = {
     "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
     "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
     "audit": Audience(Access.STAFF, "read the audit trail"),
+    "alerts on": Audience(Access.ANYONE, "get governance alerts"),
+    "alerts off": Audience(Access.ANYONE, "stop governance alerts"),
+    "alerts dm on": Audience(Access.ANYONE, "get governance alerts by DM"),
+    "alerts dm off": Audience(Access.ANYONE, "stop governance alerts by DM"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     # The QA protocol: one audience per group of QA items (bot/domain/qa.py, QaGroup.action).

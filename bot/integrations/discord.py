@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.domain.alerts import AlertsRoleFacts
 from bot.domain.notices import COLORS, Notice, clip, clip_lines
 from bot.domain.permissions import LABELS, Place, PlaceKind
 
@@ -54,11 +55,21 @@ class DiscordRejected(Exception):
     """Discord refused the request itself; trying again will not help."""
 
 
+class DmClosed(DiscordRejected):
+    """The member does not take DMs from this server's members (Discord 50007): their choice, not a fault."""
+
+
+# "Cannot send messages to this user" (topics/opcodes-and-status-codes, JSON error codes).
+CANNOT_MESSAGE_USER = 50007
+
+
 @contextmanager
 def _translate() -> Iterator[None]:
     try:
         yield
     except discord.Forbidden as exc:
+        if exc.code == CANNOT_MESSAGE_USER:
+            raise DmClosed(f"missing permission: {exc.text or exc}") from exc
         raise DiscordRejected(f"missing permission: {exc.text or exc}") from exc
     except discord.NotFound as exc:
         raise DiscordRejected(f"not found: {exc.text or exc}") from exc
@@ -211,6 +222,45 @@ class DiscordAdapter:
                 )
         return places
 
+    def alerts_role_facts(self, role_ref: str, governance_channel: str) -> AlertsRoleFacts:
+        """The alerts role and what the bot may do with it, from the cache the gateway keeps current."""
+        guild = self.guild
+        me = guild.me
+        role = self.role(role_ref)
+        channel = self.text_channel(governance_channel)
+        perms = channel.permissions_for(me) if channel is not None else me.guild_permissions
+        return AlertsRoleFacts(
+            configured=role_ref,
+            role_name=role.name if role is not None else None,
+            managed=role is not None and (role.managed or role.is_default()),
+            bot_manages_roles=me.guild_permissions.manage_roles,
+            bot_above=role is not None and role < me.top_role,
+            bot_top_role=me.top_role.name,
+            mentionable=role is not None and role.mentionable,
+            bot_mentions_all=perms.mention_everyone,
+            governance_channel=f"#{channel.name}" if channel is not None else governance_channel,
+        )
+
+    async def set_member_role(self, user_id: int, role_id: int, on: bool, reason: str) -> None:
+        """Give a member a role, or take it away (Add / Remove Guild Member Role); both are idempotent."""
+        http = self.client.http
+        with _translate():
+            if on:
+                await http.add_role(self.guild_id, user_id, role_id, reason=reason)
+            else:
+                await http.remove_role(self.guild_id, user_id, role_id, reason=reason)
+
+    async def is_member(self, user_id: int) -> bool:
+        """Whether `user_id` is still in the server (asked of Discord: the bot has no members intent)."""
+        try:
+            with _translate():
+                await self.guild.fetch_member(user_id)
+        except DiscordRejected as exc:
+            if isinstance(exc.__cause__, discord.NotFound):
+                return False
+            raise
+        return True
+
     # --- private channels ------------------------------------------------------------------------
 
     def find_marked_channel(self, marker: str) -> discord.TextChannel | None:
@@ -297,6 +347,39 @@ class DiscordAdapter:
             else:
                 message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
         return message.id
+
+    async def announce(self, channel_id: int, notice: Notice, role_id: int | None) -> int:
+        """Post `notice` pinging the role `role_id` (if any) and nobody else: allowed_mentions names that role
+        alone, so no @everyone, other role or user in the text ever pings."""
+        channel = self.guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise DiscordRejected(f"channel {channel_id} no longer exists")
+        content, embed, allowed = render(notice)
+        if role_id is not None:
+            content = " ".join(part for part in (f"<@&{role_id}>", content) if part)
+            allowed = discord.AllowedMentions(
+                everyone=False,
+                users=[discord.Object(uid) for uid in notice.ping_user_ids],
+                roles=[discord.Object(role_id)],
+                replied_user=False,
+            )
+        with _translate():
+            message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
+        return message.id
+
+    async def dm_carries(self, user_id: int, marker: str, *, look_back: int = 20) -> bool:
+        """Whether one of the bot's last messages in its DM with `user_id` has `marker` in an embed footer: a DM
+        whose answer was lost is found there instead of being sent twice."""
+        with _translate():
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            channel = user.dm_channel or await user.create_dm()
+            me = self.client.user
+            async for message in channel.history(limit=look_back):
+                if me is not None and message.author.id != me.id:
+                    continue
+                if any(marker in (embed.footer.text or "") for embed in message.embeds):
+                    return True
+        return False
 
     async def dm(self, user_id: int, notice: Notice) -> int:
         content, embed, allowed = render(notice)

@@ -234,6 +234,11 @@ CONTEXTS: dict[str, Context] = {
     "bug resolve": Context(actor="dev", options={"id": 1}),
     "bug reopen": Context(actor="exchange", options={"id": 1}),
     "audit": Context(),
+    # Anyone, anywhere in the server: a community member in #general.
+    "alerts on": Context(actor="exchange", bounty=None),
+    "alerts off": Context(actor="exchange", bounty=None),
+    "alerts dm on": Context(actor="exchange", bounty=None),
+    "alerts dm off": Context(actor="exchange", bounty=None),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -258,6 +263,12 @@ SUCCESS_MARKERS = (
     "Weekly prompts for bounty #",
     "Recorded a refund of",
     "fee is now **",
+    "You now get governance alerts",
+    "You already get governance alerts",
+    "You no longer get governance alerts",
+    "You do not get governance alerts",
+    "will also come to your DMs",
+    "will no longer come to your DMs",
 )
 
 

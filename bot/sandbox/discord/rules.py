@@ -141,6 +141,38 @@ def _has_manage_roles_overwrite(state: SandboxState, channel_id: str) -> bool:
     return any(o["id"] in targets and int(o["allow"]) & MANAGE_ROLES for o in channel.get("permission_overwrites", []))
 
 
+def check_role_grant(state: SandboxState, user_id: str, role_id: str) -> None:
+    """The bot gives a member a role, or takes it away (Add / Remove Guild Member Role).
+
+    resources/guild, "Add Guild Member Role": "Requires the MANAGE_ROLES permission". topics/permissions,
+    "Permission Hierarchy": "A bot can grant roles to other users that are of a lower position than its own
+    highest role" (discord/discord-api-docs, docs/topics/Permissions.md; Administrator does not lift it, only
+    the server's owner stands outside the hierarchy). Discord answers a role at or above the bot's highest
+    with 403, 50013 Missing Permissions, as it does a missing Manage Roles; a managed role (a bot's or an
+    integration's own) cannot be given or taken by anyone. Unknown role 10011 and unknown member 10007 come
+    first, as Discord looks its objects up before checking rights.
+    """
+    role = state.roles.get(role_id)
+    if role is None or role_id == state.guild_id:
+        raise DiscordError(404, 10011, "Unknown Role")
+    if user_id not in state.members:
+        # The world changed under the bot (the member left), not a bug in it.
+        raise DiscordError(404, 10007, "Unknown Member", bot_fault=False)
+    bot = state.bot_id
+    if state.guild.get("owner_id") == bot:
+        return
+    require(state, MANAGE_ROLES)
+    top = state.highest_role(bot)
+    if not state.is_above(top, role):
+        raise DiscordError(
+            403,
+            50013,
+            f"Missing Permissions (the role {role['name']!r} is not below the bot's highest role {top['name']!r})",
+        )
+    if role.get("managed"):
+        raise DiscordError(403, 50013, f"Missing Permissions (the role {role['name']!r} is managed by an integration)")
+
+
 def is_administrator(state: SandboxState) -> bool:
     return bool(state.base_permissions(state.bot_id) & ADMINISTRATOR)
 

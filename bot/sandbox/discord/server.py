@@ -236,6 +236,17 @@ class DiscordSandbox:
         """The member turned off "Allow direct messages from server members"."""
         self.state.closed_dms.add(str(user_id))
 
+    async def update_role(self, name: str, **changes: Any) -> dict[str, Any]:
+        """A server admin edits a role (moves it, makes it mentionable…); the bot hears GUILD_ROLE_UPDATE."""
+        role = self.state.role_named(name)
+        role.update(changes)
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": self.state.guild_id, "role": role})
+        return role
+
+    def leave(self, user_id: int | str) -> None:
+        """The member leaves the server. The bot is not told: GUILD_MEMBER_REMOVE needs the members intent."""
+        self.state.members.pop(str(user_id), None)
+
     async def create_channel(self, name: str, kind: int, *, parent_id: str | None = None) -> dict[str, Any]:
         """A channel made by someone else (a server admin), announced to the bot like Discord does."""
         channel = self.state.new_channel(name, kind, parent_id=parent_id)
@@ -271,6 +282,8 @@ class DiscordSandbox:
             checks += [("GuildRoleResponse", r, f"{event}.roles") for r in data["roles"]]
             checks += [("GuildChannelResponse", c, f"{event}.channels") for c in data["channels"]]
             checks += [("GuildMemberResponse", m, f"{event}.members") for m in data["members"]]
+        elif event == "GUILD_ROLE_UPDATE":
+            checks.append(("GuildRoleResponse", data["role"], f"{event}.role"))
         elif event in ("CHANNEL_CREATE", "CHANNEL_UPDATE"):
             checks.append(("GuildChannelResponse", data, event))
         elif event == "GUILD_SCHEDULED_EVENT_CREATE":
@@ -621,6 +634,8 @@ class DiscordSandbox:
             "components": _number_components(body.get("components") or []),
             "pinned": False,
             "flags": flags | int(body.get("flags") or 0),
+            # What the sender allowed to ping, kept for tests (never served: `public` drops "_" keys).
+            "_allowed_mentions": allowed,
         }
         if interaction is not None:
             message["application_id"] = s.application["id"]
@@ -1122,6 +1137,22 @@ class DiscordSandbox:
         @r("GET", "/guilds/{guild}/roles")
         async def roles(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
             return 200, list(s.roles.values())
+
+        @r("PUT", "/guilds/{guild}/members/{uid}/roles/{rid}")
+        async def add_member_role(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            rules.check_role_grant(s, p["uid"], p["rid"])
+            held = s.members[p["uid"]]["roles"]
+            if p["rid"] not in held:
+                held.append(p["rid"])
+            # No GUILD_MEMBER_UPDATE: it needs the privileged members intent, which the bot does not ask for.
+            return 204, None
+
+        @r("DELETE", "/guilds/{guild}/members/{uid}/roles/{rid}")
+        async def remove_member_role(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            rules.check_role_grant(s, p["uid"], p["rid"])
+            member = s.members[p["uid"]]
+            member["roles"] = [r for r in member["roles"] if r != p["rid"]]
+            return 204, None
 
         @r("POST", "/guilds/{guild}/scheduled-events")
         async def create_event(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:

@@ -111,6 +111,9 @@ class GuildLayout:
     bot_permissions: int = README_BOT_PERMISSIONS
     # The role the invite creates sits above the roles the bot manages (Discord's role hierarchy).
     bot_role_position: int = 10
+    # Roles with "Allow anyone to @mention this role" on: the alerts role, as the README asks server owners
+    # to set it, so that governance announcements ping it (the bot holds no Mention Everyone).
+    mentionable_roles: tuple[str, ...] = ("governance-alerts",)
 
 
 @dataclass
@@ -150,6 +153,7 @@ class SandboxState:
         for position, name in enumerate(layout.roles, start=1):
             rid = s.ids.next()
             s.roles[rid] = s._role(rid, name, 0, position)
+            s.roles[rid]["mentionable"] = name in layout.mentionable_roles
         s.add_member(s.owner, [])
         s.add_member(s.bot_user, [bot_role])
         for position, name in enumerate(layout.categories):
@@ -256,6 +260,16 @@ class SandboxState:
 
     def role_named(self, name: str) -> dict[str, Any]:
         return next(r for r in self.roles.values() if r["name"] == name)
+
+    def highest_role(self, user_id: str) -> dict[str, Any]:
+        """The member's highest role: the greatest position, ties going to the older (lower) id, as Discord
+        and discord.py order roles; @everyone (position 0) when they hold none."""
+        held = [self.roles[r] for r in self.members[user_id]["roles"] if r in self.roles]
+        return max([self.roles[self.guild_id], *held], key=lambda r: (int(r["position"]), -int(r["id"])))
+
+    def is_above(self, role: dict[str, Any], other: dict[str, Any]) -> bool:
+        """Whether `role` sits higher than `other` in the server's role list."""
+        return (int(role["position"]), -int(role["id"])) > (int(other["position"]), -int(other["id"]))
 
     def channel_named(self, name: str) -> dict[str, Any]:
         return next(c for c in self.channels.values() if c.get("name") == name)
