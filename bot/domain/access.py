@@ -60,6 +60,9 @@ AUDIENCES: dict[str, Audience] = {
     "bug list": Audience(Access.MEMBERS, "list the bugs"),
     "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
     "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
+    "bug pause": Audience(Access.DEVELOPER, "pause a bug's SLA clock"),
+    "bug resume": Audience(Access.MEMBERS, "resume a bug's SLA clock"),
+    "bug severity": Audience(Access.STAFF, "change a bug's severity"),
     "audit": Audience(Access.STAFF, "read the audit trail"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
@@ -184,6 +187,8 @@ CONDITIONS = {
     "checklist": "shows a tick menu to whoever may tick (below)",
     "update post": "also the **Post my update** button of the weekly prompt",
     "bounty reassign": "under staff's alert after 7 days without activity",
+    "bug pause": "waiting on the exchange",
+    "bug resume": "so the exchange can restart the clock when it answers",
 }
 
 
