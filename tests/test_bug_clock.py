@@ -281,6 +281,9 @@ async def test_closing_the_github_issue_resolves_a_paused_bug_with_its_clock_rul
     assert bug is not None and bug.state.value == "resolved" and bug.paused_at is None
     assert bug.paused_seconds == 3 * H and bug.time_to_resolve() == 5 * H and bug.due_at == t0 + 51 * H
     assert "Bug #1 resolved" in texts(sandbox, channel)[-1] and "5 h on the clock" in texts(sandbox, channel)[-1]
+    await settle(gh_bot, clock)
+    assert "Resolved in BountyBot after 5 h on the SLA clock" in github.comments[2][-1]["body"]
+    assert github.issues[2]["state"] == "closed"
     await tick(gh_bot, clock, t0 + 60 * H)
     assert count(sandbox, "staff-alerts", BREACH) == 0  # a resolved bug's clock is stopped
 
