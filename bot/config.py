@@ -12,10 +12,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.domain.sla import ReleaseCalendar, parse_dates, parse_rule
 from bot.domain.timeline import DEFAULT_PHASE_TARGETS, DEFAULT_TOTAL_TARGET, ProcessPhase, TargetRange
 
 
@@ -73,6 +75,16 @@ class FeeConfig:
 class SlaConfig:
     critical_hours: int = 24
     major_hours: int = 48
+    # Minor bugs are due at the next release cut: a monthly rule ("first monday"; "none" for none) and/or
+    # listed dates, each at `release_hour` UTC.
+    release_calendar: str = "first monday"
+    release_dates: tuple[date, ...] = ()
+    release_hour: int = 12
+
+    @property
+    def calendar(self) -> ReleaseCalendar:
+        rule, _ = parse_rule(self.release_calendar)
+        return ReleaseCalendar(rule=rule, dates=self.release_dates, hour=self.release_hour)
 
 
 @dataclass(frozen=True)
@@ -348,11 +360,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
             f"and max_usd ({fees.max_usd})"
         )
 
-    s = r.section("sla")
-    sla = SlaConfig(
-        critical_hours=r.positive("sla", s, "critical_hours", SlaConfig.critical_hours),
-        major_hours=r.positive("sla", s, "major_hours", SlaConfig.major_hours),
-    )
+    sla = _parse_sla(r)
 
     u = r.section("updates")
     weekday = r.get("updates", u, "weekday", str, UpdatesConfig.weekday).lower()
@@ -420,6 +428,34 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         github=github,
         github_token=Secret(env.get("GITHUB_TOKEN", "")),
         github_webhook_secret=Secret(env.get("GITHUB_WEBHOOK_SECRET", "")),
+    )
+
+
+def _parse_sla(r: _Reader) -> SlaConfig:
+    s = r.section("sla")
+    rule_text = r.get("sla", s, "release_calendar", str, SlaConfig.release_calendar)
+    rule, problem = parse_rule(rule_text)
+    if problem:
+        r.problems.append(f"[sla] release_calendar: {problem}")
+    dates: tuple[date, ...] = ()
+    if "release_dates" in s:
+        dates, bad = parse_dates(s["release_dates"])
+        r.problems.extend(f"[sla] release_dates{p if p.startswith('[') else ': ' + p}" for p in bad)
+    hour = r.get("sla", s, "release_hour", int, SlaConfig.release_hour)
+    if not 0 <= hour <= 23:
+        r.problems.append(f"[sla] release_hour: must be 0–23 (UTC), got {hour}")
+        hour = SlaConfig.release_hour
+    if rule is None and not dates and not problem:
+        r.problems.append(
+            '[sla] release_calendar: "none" needs release_dates (minor bugs are due at the next release cut); '
+            'give a rule like "first monday" or list the dates'
+        )
+    return SlaConfig(
+        critical_hours=r.positive("sla", s, "critical_hours", SlaConfig.critical_hours),
+        major_hours=r.positive("sla", s, "major_hours", SlaConfig.major_hours),
+        release_calendar=rule_text,
+        release_dates=dates,
+        release_hour=hour,
     )
 
 

@@ -71,6 +71,7 @@ class GitHubMirror:
             "github.bug_issue": self.bug_issue,
             "github.bug_state": self.bug_state,
             "github.bug_label": self.bug_label,
+            "github.bug_comment": self.bug_comment,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -279,5 +280,18 @@ class GitHubMirror:
         _, number = await self._bug_issue_number(payload)
         label = str(payload["label"])
         await client.ensure_labels((label,), {label: "b60205"})
-        await client.add_labels(number, (label,))
+        # `replacing`: a label prefix whose other labels go (a severity change swaps `severity: …`).
+        replacing = payload.get("replacing")
+        if replacing:
+            await client.add_labels(number, (label,), replacing=str(replacing))
+        else:
+            await client.add_labels(number, (label,))
         return {"label": label}
+
+    async def bug_comment(self, payload: Payload) -> Payload:
+        """A comment on the bug's own issue (its resolve note and time to resolve, a severity change)."""
+        _, number = await self._bug_issue_number(payload)
+        comment_id = await self._comment_once(
+            "github.bug_comment", payload, number, github_text.bot_comment(str(payload["body"]))
+        )
+        return {"comment": comment_id}

@@ -1,4 +1,4 @@
-"""`/bug report|list|resolve|reopen`: parse, check, call the bug service, reply."""
+"""`/bug report|list|resolve|reopen|pause|resume|severity`: parse, check, call the bug service, reply."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.bugs import DESCRIPTION_MAX, TITLE_MAX, BugState, Severity
-from bot.domain.notices import COLORS, bug_line, clip_lines, exchange_name, sla_text
+from bot.domain import bug_notices
+from bot.domain.bugs import DESCRIPTION_MAX, NOTE_MAX, PAUSE_REASON_MAX, TITLE_MAX, BugState, Severity
+from bot.domain.notices import COLORS, clip_lines, exchange_name
+from bot.domain.sla import duration
 from bot.tree import actor_for
 
 if TYPE_CHECKING:
@@ -48,36 +50,49 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
             actor_for(interaction), bounty, interaction.channel_id, Severity(severity.value), title, description
         )
         await interaction.response.send_message(
-            f"Bug #{bug.id} ({bug.severity.label}) is open, {sla_text(bug)}. The developer is told in the bounty "
-            "channel, and it gets its own GitHub issue.",
+            f"Bug #{bug.id} ({bug.severity.label}) is open, {bug_notices.due_text(bug)}. The developer is told in "
+            "the bounty channel, and it gets its own GitHub issue.",
             ephemeral=True,
             allowed_mentions=NONE,
         )
 
-    @app_commands.command(name="list", description="A bounty's bugs and their SLA")
+    @app_commands.command(name="list", description="A bounty's bugs by SLA time left, with live countdowns")
     @app_commands.describe(bounty="Bounty number (defaults to this channel's bounty)")
     async def list_(
         self, interaction: discord.Interaction[Any], bounty: app_commands.Range[int, 1] | None = None
     ) -> None:
         found, bugs = await self.bot.services.bugs.list_bugs(actor_for(interaction), bounty, interaction.channel_id)
         now = self.bot.clock.now()
-        open_ = [bug_line(b, now) for b in bugs if b.state is BugState.OPEN]
-        done = [bug_line(b, now) for b in bugs if b.state is BugState.RESOLVED]
+        open_ = [bug_notices.list_line(b, now) for b in bugs if b.state is BugState.OPEN]
+        done = [bug_notices.list_line(b, now) for b in bugs if b.state is BugState.RESOLVED]
         embed = discord.Embed(
             title=f"Bugs · bounty #{found.id} {exchange_name(found)}",
             description=clip_lines("\n".join(open_) or "No open bugs.", 3000),
             colour=COLORS["warn"] if open_ else COLORS["ok"],
         )
         if done:
-            embed.add_field(name=f"Resolved ({len(done)})", value=clip_lines("\n".join(done[-10:]), 1024), inline=False)
+            embed.add_field(name=f"Resolved ({len(done)})", value=clip_lines("\n".join(done[:10]), 1024), inline=False)
+        embed.set_footer(text="Open bugs by SLA time left, overdue first; paused clocks are stopped.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="resolve", description="Mark a bug fixed (developer, staff)")
-    @app_commands.describe(id="The bug's number, from /bug list")
-    async def resolve(self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1]) -> None:
-        bug = await self.bot.services.bugs.resolve(actor_for(interaction), id)
+    @app_commands.command(name="resolve", description="Mark a bug fixed; its clock stops (developer, staff)")
+    @app_commands.describe(
+        id="The bug's number, from /bug list",
+        note="What fixed it (optional; shown in the channel and on the GitHub issue)",
+    )
+    async def resolve(
+        self,
+        interaction: discord.Interaction[Any],
+        id: app_commands.Range[int, 1],
+        note: app_commands.Range[str, 1, NOTE_MAX] | None = None,
+    ) -> None:
+        bug = await self.bot.services.bugs.resolve(actor_for(interaction), id, note)
+        took = duration(bug.time_to_resolve() or 0)
+        with_note = " with your note" if bug.resolve_note else ""
         await interaction.response.send_message(
-            f"Bug #{bug.id} is resolved; its GitHub issue is closed.", ephemeral=True, allowed_mentions=NONE
+            f"Bug #{bug.id} is resolved after {took} on its SLA clock; its GitHub issue is closed{with_note}.",
+            ephemeral=True,
+            allowed_mentions=NONE,
         )
 
     @app_commands.command(
@@ -88,7 +103,53 @@ class BugCog(commands.GroupCog, group_name="bug", group_description="Bugs in a b
     async def reopen(self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1]) -> None:
         bug = await self.bot.services.bugs.reopen(actor_for(interaction), id)
         await interaction.response.send_message(
-            f"Bug #{bug.id} is open again, {sla_text(bug)}.", ephemeral=True, allowed_mentions=NONE
+            f"Bug #{bug.id} is open again: its clock resumes where it stopped, "
+            f"{bug_notices.clock_text(bug, self.bot.clock.now())}.",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @app_commands.command(name="pause", description="Stop a bug's SLA clock while waiting on the exchange")
+    @app_commands.describe(
+        id="The bug's number, from /bug list",
+        reason="What you are waiting for from the exchange (shown in the bounty channel)",
+    )
+    async def pause(
+        self,
+        interaction: discord.Interaction[Any],
+        id: app_commands.Range[int, 1],
+        reason: app_commands.Range[str, 1, PAUSE_REASON_MAX],
+    ) -> None:
+        bug = await self.bot.services.bugs.pause(actor_for(interaction), id, reason)
+        await interaction.response.send_message(
+            f"Bug #{bug.id} is paused: its SLA clock is stopped ({bug_notices.paused_text(bug)}). "
+            f"Anyone on the bounty can start it again with `/bug resume {bug.id}`.",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @app_commands.command(name="resume", description="Start a paused bug's SLA clock again (the exchange answered)")
+    @app_commands.describe(id="The bug's number, from /bug list")
+    async def resume(self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1]) -> None:
+        bug, stopped = await self.bot.services.bugs.resume(actor_for(interaction), id)
+        await interaction.response.send_message(
+            f"Bug #{bug.id} is running again after {duration(stopped)} paused, {bug_notices.due_text(bug)}.",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @app_commands.command(name="severity", description="Change a bug's severity; its SLA counts from the report")
+    @app_commands.describe(id="The bug's number, from /bug list", level="The new severity")
+    @app_commands.choices(level=SEVERITY_CHOICES)
+    async def severity(
+        self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1], level: app_commands.Choice[str]
+    ) -> None:
+        bug, old = await self.bot.services.bugs.set_severity(actor_for(interaction), id, Severity(level.value))
+        await interaction.response.send_message(
+            f"Bug #{bug.id} is now **{bug.severity.label}** (was {old.label}), "
+            f"{bug_notices.clock_text(bug, self.bot.clock.now())}.",
+            ephemeral=True,
+            allowed_mentions=NONE,
         )
 
 

@@ -366,7 +366,7 @@ async def test_many_long_bugs_fit_the_status_with_whole_links(
         assert re.search(r"\[GitHub #\d+\]\(https?://[^)\s]+/issues/\d+\)$", line), line
 
 
-async def test_resolving_in_discord_closes_the_issue_and_reopening_restarts_the_clock(
+async def test_resolving_in_discord_closes_the_issue_and_reopening_resumes_the_clock(
     gh_bot: BountyBot,
     sandbox: DiscordSandbox,
     github: GitHubSandbox,
@@ -388,14 +388,17 @@ async def test_resolving_in_discord_closes_the_issue_and_reopening_restarts_the_
     assert "already resolved" in again.reply.text
     by_dev = await dev.run("bug reopen", channel=channel, id=1)
     assert by_dev.reply.text == "Only the exchange team or Foundation staff can reopen a bug."
+    resolved = await bugs.get(gh_bot.db.conn, 1)
+    assert resolved is not None and resolved.due_at is not None and resolved.resolved_at is not None
     reopened_at = clock.now()
     back = await people.exchange.run("bug reopen", channel=channel, id=1)
-    assert f"<t:{reopened_at + 48 * 3600}:R>" in back.reply.text  # a fresh 48 h window
+    # Not a fresh 48 h window: the clock resumes where it stopped, the resolved time counted out.
+    due = resolved.due_at + (reopened_at - resolved.resolved_at)
+    assert f"<t:{due}:R>" in back.reply.text and due < reopened_at + 48 * 3600
     await settle(gh_bot, clock)
     assert github.issues[2]["state"] == "open"
-    # The old window's checkpoints are gone: nothing fires at the first report's deadline.
     bug = await bugs.get(gh_bot.db.conn, 1)
-    assert bug is not None and bug.due_at == reopened_at + 48 * 3600
+    assert bug is not None and bug.due_at == due
     missing = await people.exchange.run("bug resolve", channel=channel, id=99)
     assert "There is no bug #99" in missing.reply.text
 

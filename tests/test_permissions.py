@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.app import BountyBot
 from bot.domain.access import AUDIENCES, COMPONENTS, PERSONAS, Actor, allowed, permission_table
+from bot.domain.bugs import Severity
 from bot.domain.checklists import ChecklistKind
 from bot.domain.errors import NotAllowed
 from bot.domain.lifecycle import State
@@ -118,6 +119,9 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bug report": {"severity": "minor", "title": "Typo in docs", "description": "A typo in the docs page."},
         "bug resolve": {"id": 1},
         "bug reopen": {"id": 1},
+        "bug pause": {"id": 1, "reason": "Waiting on API keys"},
+        "bug resume": {"id": 1},
+        "bug severity": {"id": 1, "level": "critical"},
         "update pause": {"until": "2026-12-10", "reason": "Vacation", "bounty": 1},
         "update settings": {"day": "tuesday", "hour": 9, "timezone": "Europe/Paris", "bounty": 1},
         "alerts on": {},
@@ -204,6 +208,8 @@ async def test_services_refuse_outside_their_audience_without_the_tree(bot: Boun
         lambda: s.payments.confirm_escrow(teammate, 1, None, "WIRE-9", "10000"),
         lambda: s.bugs.resolve(lead, 1),
         lambda: s.bugs.reopen(developer, 1),
+        lambda: s.bugs.pause(lead, 1, "Waiting on API keys"),
+        lambda: s.bugs.set_severity(developer, 1, Severity.CRITICAL),
         lambda: s.checklists.tick(lead, 1, ChecklistKind.IMPLEMENTATION, []),
         lambda: s.qa.record(lead, 1, QA_ITEMS[0].key, "pass", "https://github.com/hummingbot/hummingbot/pull/1"),
         lambda: s.qa.record(teammate, 1, QA_ITEMS[5].key, "fail", "Strategy stops after an hour"),

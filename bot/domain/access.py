@@ -60,6 +60,9 @@ AUDIENCES: dict[str, Audience] = {
     "bug list": Audience(Access.MEMBERS, "list the bugs"),
     "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
     "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
+    "bug pause": Audience(Access.DEVELOPER, "pause a bug's SLA clock"),
+    "bug resume": Audience(Access.MEMBERS, "resume a bug's SLA clock"),
+    "bug severity": Audience(Access.STAFF, "change a bug's severity"),
     "audit": Audience(Access.STAFF, "read the audit trail"),
     "alerts on": Audience(Access.ANYONE, "get governance alerts"),
     "alerts off": Audience(Access.ANYONE, "stop governance alerts"),
@@ -196,6 +199,8 @@ CONDITIONS = {
     "qa record functional": "`/checklist checklist:QA`: pick an item, then a form (result, note, open a bug)",
     "qa record integration": "`/checklist checklist:QA`: pick an item, then a form (result, note, open a bug)",
     "qa record exchange validation": "`/checklist checklist:QA`: the exchange team records its own items, staff too",
+    "bug pause": "waiting on the exchange",
+    "bug resume": "so the exchange can restart the clock when it answers",
 }
 
 

@@ -237,6 +237,25 @@ def bug_body(bug: Bug, bounty_issue: int) -> str:
     )
 
 
+def _utc(unix: int) -> str:
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def bug_resolved_comment(bug: Bug, time_to_resolve: str) -> str:
+    """The bug issue's closing comment: the time to resolve (stopped time left out) and the note, made inert."""
+    lines = [f"Resolved in BountyBot after {time_to_resolve} on the SLA clock ({sla_line(bug)} when resolved)."]
+    if bug.breached_at is not None:
+        lines.append(f"The SLA was breached at {_utc(bug.breached_at)}.")
+    if bug.resolve_note:
+        lines += ["", "**Note:** " + inert(bug.resolve_note)]
+    return "\n".join(lines)
+
+
+def bug_severity_comment(bug: Bug, old_label: str) -> str:
+    """The bug issue's comment when staff change its severity."""
+    return f"Severity changed from {old_label} to {bug.severity.label}; SLA: {sla_line(bug)}."
+
+
 def bug_link_text(bug: Bug, bug_issue: int) -> str:
     """The bounty issue's comment linking a bug's issue (the comment handler marks and neutralises it)."""
     return f"Bug reported ({bug.severity.label}): #{bug_issue} {inert(bug.title)}"

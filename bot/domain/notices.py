@@ -350,13 +350,16 @@ def checklist_changed(progress: Progress, ticked: list[Task], unticked: list[Tas
 def sla_text(bug: Bug) -> str:
     if bug.state is BugState.RESOLVED:
         return f"resolved {ts(bug.resolved_at or bug.opened_at)}"
+    if bug.paused_at is not None:
+        return f"paused since {ts(bug.paused_at)} (its SLA clock is stopped)"
     if bug.due_at is None:
         return "due at the next release"
     return f"due {ts(bug.due_at)}"
 
 
 def bug_line(bug: Bug, now: int) -> str:
-    late = " ⚠️ **SLA breached**" if bug.state is BugState.OPEN and bug.due_at and bug.due_at <= now else ""
+    running_late = bug.paused_at is None and bug.due_at is not None and bug.due_at <= now
+    late = " ⚠️ **SLA breached**" if bug.state is BugState.OPEN and (running_late or bug.breached_at) else ""
     link = f" · [GitHub #{bug.github_number}]({bug.github_url})" if bug.github_url else ""
     title = for_discord(bug.title, 80, one_line=True)
     return f"**#{bug.id}** {bug.severity.label} · {title} · {sla_text(bug)}{late}{link}"

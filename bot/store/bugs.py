@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import aiosqlite
@@ -10,8 +11,15 @@ from bot.domain.bugs import Bug, BugState, Severity
 
 COLUMNS = (
     "id, bounty_id, severity, title, description, reporter_id, state, opened_at, due_at, resolved_at,"
-    " resolved_by, github_number, github_url, paused_at, pause_reason, paused_seconds, resolve_note, breached_at"
+    " resolved_by, github_number, github_url, paused_at, pause_reason, paused_seconds, resolve_note, breached_at,"
+    " warned_50_at, warned_90_at"
 )
+# Recording that an SLA threshold was told, once: the statement per threshold.
+_TOLD = {
+    "warn_50": "UPDATE bugs SET warned_50_at = ? WHERE id = ? AND warned_50_at IS NULL",
+    "warn_90": "UPDATE bugs SET warned_90_at = ? WHERE id = ? AND warned_90_at IS NULL",
+    "breach": "UPDATE bugs SET breached_at = ? WHERE id = ? AND breached_at IS NULL",
+}
 
 
 def row_to_bug(row: Any) -> Bug:
@@ -34,6 +42,8 @@ def row_to_bug(row: Any) -> Bug:
         int(row[15]),
         row[16],
         row[17],
+        row[18],
+        row[19],
     )
 
 
@@ -74,18 +84,75 @@ async def for_bounty(conn: aiosqlite.Connection, bounty_id: int, *, open_only: b
     return [row_to_bug(r) for r in rows]
 
 
-async def resolve(conn: aiosqlite.Connection, bug_id: int, now: int, by: str) -> None:
-    await conn.execute(
-        "UPDATE bugs SET state = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ?", (now, by, bug_id)
+async def resolve(
+    conn: aiosqlite.Connection,
+    bug_id: int,
+    now: int,
+    by: str,
+    *,
+    note: str | None = None,
+    paused_seconds: int,
+    due_at: int | None,
+) -> bool:
+    """Resolve an open bug (a pause running ends here: its time is counted out). False: it was not open."""
+    cur = await conn.execute(
+        "UPDATE bugs SET state = 'resolved', resolved_at = ?, resolved_by = ?, resolve_note = ?,"
+        " paused_at = NULL, pause_reason = NULL, paused_seconds = ?, due_at = ? WHERE id = ? AND state = 'open'",
+        (now, by, note, paused_seconds, due_at, bug_id),
     )
+    return cur.rowcount == 1
 
 
-async def reopen(conn: aiosqlite.Connection, bug_id: int, due_at: int | None) -> None:
-    """Open again, with a fresh SLA window."""
-    await conn.execute(
-        "UPDATE bugs SET state = 'open', resolved_at = NULL, resolved_by = NULL, due_at = ? WHERE id = ?",
-        (due_at, bug_id),
+async def reopen(conn: aiosqlite.Connection, bug_id: int, due_at: int | None, paused_seconds: int) -> bool:
+    """Open again, the clock resuming where it stopped (the resolved time counted out). False: it was not resolved."""
+    cur = await conn.execute(
+        "UPDATE bugs SET state = 'open', resolved_at = NULL, resolved_by = NULL, resolve_note = NULL, due_at = ?,"
+        " paused_seconds = ? WHERE id = ? AND state = 'resolved'",
+        (due_at, paused_seconds, bug_id),
     )
+    return cur.rowcount == 1
+
+
+async def pause(conn: aiosqlite.Connection, bug_id: int, now: int, reason: str) -> bool:
+    """Stop an open, running bug's clock. False: it was resolved or paused meanwhile."""
+    cur = await conn.execute(
+        "UPDATE bugs SET paused_at = ?, pause_reason = ? WHERE id = ? AND state = 'open' AND paused_at IS NULL",
+        (now, reason, bug_id),
+    )
+    return cur.rowcount == 1
+
+
+async def resume(
+    conn: aiosqlite.Connection, bug_id: int, paused_at: int, due_at: int | None, paused_seconds: int
+) -> bool:
+    """Start a paused bug's clock again. False: it was resumed (or resolved) meanwhile."""
+    cur = await conn.execute(
+        "UPDATE bugs SET paused_at = NULL, pause_reason = NULL, due_at = ?, paused_seconds = ?"
+        " WHERE id = ? AND state = 'open' AND paused_at = ?",
+        (due_at, paused_seconds, bug_id, paused_at),
+    )
+    return cur.rowcount == 1
+
+
+async def set_severity(
+    conn: aiosqlite.Connection, bug_id: int, old: Severity, new: Severity, due_at: int | None
+) -> bool:
+    """A new severity and the due time it gives. False: the severity changed meanwhile, or the bug was resolved."""
+    cur = await conn.execute(
+        "UPDATE bugs SET severity = ?, due_at = ? WHERE id = ? AND severity = ? AND state = 'open'",
+        (new.value, due_at, bug_id, old.value),
+    )
+    return cur.rowcount == 1
+
+
+async def mark_told(conn: aiosqlite.Connection, bug_id: int, stages: Iterable[str], now: int) -> list[str]:
+    """Record thresholds as told; returns those that were not told before (each is told once, ever)."""
+    fresh = []
+    for stage in stages:
+        cur = await conn.execute(_TOLD[stage], (now, bug_id))
+        if cur.rowcount == 1:
+            fresh.append(stage)
+    return fresh
 
 
 async def set_github(conn: aiosqlite.Connection, bug_id: int, number: int, url: str) -> None:

@@ -231,8 +231,12 @@ CONTEXTS: dict[str, Context] = {
         options={"severity": "major", "title": "Fills missing", "description": "No fill events since the upgrade."},
     ),
     "bug list": Context(actor="exchange"),
-    "bug resolve": Context(actor="dev", options={"id": 1}),
+    "bug resolve": Context(actor="dev", options={"id": 1, "note": "Reset the nonce on reconnect"}),
     "bug reopen": Context(actor="exchange", options={"id": 1}),
+    "bug pause": Context(actor="dev", options={"id": 1, "reason": "Waiting on API keys from the exchange"}),
+    # Bug #2 is paused in the world: the exchange answered, so its team starts the clock again.
+    "bug resume": Context(actor="exchange", options={"id": 2}),
+    "bug severity": Context(options={"id": 1, "level": "critical"}),
     "audit": Context(),
     # Anyone, anywhere in the server: a community member in #general.
     "alerts on": Context(actor="exchange", bounty=None),
@@ -269,6 +273,8 @@ SUCCESS_MARKERS = (
     "You do not get governance alerts",
     "will also come to your DMs",
     "will no longer come to your DMs",
+    "is paused: its SLA clock is stopped",
+    "is running again after",
 )
 
 

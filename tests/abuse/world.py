@@ -2,7 +2,8 @@
 
 Three bounties in three phases, so that every command has one it can act on:
 
-- #1 Backpack, in development: Erin leads it, Tom is on her team, Dana is the developer, bug #1 is open;
+- #1 Backpack, in development: Erin leads it, Tom is on her team, Dana is the developer, bug #1 is open and
+  bug #2 paused (waiting on the exchange);
   Rita was added and removed again, Lou was added and then left the server; Dana paused her weekly prompts.
 - Leah was never on a bounty, and left the server too.
 - #2 Grvt, awaiting payment: Erin leads it.
@@ -215,6 +216,12 @@ async def build_world(
         "bug report", channel=one, severity="major", title="Order book stale", description="Stops after a reconnect."
     )
     assert "Bug #1" in bug.reply.text, bug.reply.text
+    waiting = await erin.run(
+        "bug report", channel=one, severity="minor", title="Fees shown wrong", description="Maker fee shows as taker."
+    )
+    assert "Bug #2" in waiting.reply.text, waiting.reply.text
+    held = await cast["dev"].run("bug pause", channel=one, id=2, reason="Waiting on the fee schedule")
+    assert "is paused" in held.reply.text, held.reply.text
     for state in ("review", "awaiting_payment"):
         await staff.run("bounty advance", channel=two, to=state, reason="docs complete")
 
