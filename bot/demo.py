@@ -10,6 +10,7 @@ import re
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,23 @@ ETH_TOKENS = {
 }
 
 
+def _relative(seconds: int) -> str:
+    """How Discord renders `<t:…:R>`: "in 3 hours", "2 days ago"."""
+    size = abs(seconds)
+    units = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+    found = next(((name, length) for name, length in units if size >= length), None)
+    if found is None:
+        return "now"
+    count = round(size / found[1])
+    amount = f"{count} {found[0]}{'' if count == 1 else 's'}"
+    return f"in {amount}" if seconds > 0 else f"{amount} ago"
+
+
 class Narrator:
-    def __init__(self, quiet: bool, sandbox: DiscordSandbox) -> None:
+    def __init__(self, quiet: bool, sandbox: DiscordSandbox, now: Callable[[], int]) -> None:
         self.quiet = quiet
         self.state = sandbox.state
+        self.now = now
 
     def humanize(self, text: str) -> str:
         """Render mentions and timestamps the way a Discord client would show them."""
@@ -48,11 +62,14 @@ class Narrator:
             return f"#{found.get('name', 'dm')}" if found else m.group(0)
 
         def stamp(m: re.Match[str]) -> str:
-            return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(m.group(1))))
+            at = int(m.group(1))
+            if m.group(2) == "R":  # a live countdown: the client shows it relative to now
+                return _relative(at - self.now())
+            return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
 
         text = re.sub(r"<@!?(\d+)>", user, text)
         text = re.sub(r"<#(\d+)>", channel, text)
-        return re.sub(r"<t:(\d+)(?::\w)?>", stamp, text)
+        return re.sub(r"<t:(\d+)(?::(\w))?>", stamp, text)
 
     def step(self, text: str) -> None:
         if not self.quiet:
@@ -91,7 +108,7 @@ async def run_demo(quiet: bool = False) -> int:
     # Discord and the bot share the demo's clock, so "in the past" means the same to both as weeks pass.
     # The demo meets Discord's rate limits at their real size; it is the one run that does.
     sandbox = DiscordSandbox(validate=spec.available(), clock=clock.now)
-    say = Narrator(quiet, sandbox)
+    say = Narrator(quiet, sandbox, clock.now)
     await sandbox.start()
     exchange = add_user(sandbox, "Erin (Backpack)")
     teammate = add_user(sandbox, "Tom (Backpack)")
@@ -203,6 +220,7 @@ async def run_demo(quiet: bool = False) -> int:
                 say.sees(exchange, status.reply)
 
                 await _github(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
+                await _testing(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
                 await _guarantee(say, bot, sandbox, staff, clock)
                 violations = list(sandbox.violations) + [f"GitHub: {v}" for v in github.violations]
     finally:
@@ -286,12 +304,14 @@ async def _settle(bot: BountyBot, clock: ManualClock) -> None:
         clock.advance(60)
 
 
-async def _until(say: Narrator, bot: BountyBot, clock: ManualClock, kind: str, channel_id: int) -> dict[str, Any]:
-    """Move the clock to the bounty's next `kind` timer, fire what is due and deliver it; returns the newest post
+async def _until(
+    say: Narrator, bot: BountyBot, clock: ManualClock, kind: str, channel_id: int, subject: str = "bounty:1"
+) -> dict[str, Any]:
+    """Move the clock to `subject`'s next `kind` timer, fire what is due and deliver it; returns the newest post
     in `channel_id` from then (an empty dict if it posted nothing there)."""
     from bot.store import timers
 
-    due = min(t.due_at for t in await timers.pending(bot.db.conn, "bounty:1") if t.kind == kind)
+    due = min(t.due_at for t in await timers.pending(bot.db.conn, subject) if t.kind == kind)
     clock.advance(max(0, due - clock.now()))
     seen = len(say.state.messages[str(channel_id)])
     await bot.timers.run_due()
@@ -414,6 +434,111 @@ async def _development(
     status = await exchange.run("bounty status", channel=channel_id)
     say.sees(exchange, status.reply)
     say.note(f"timeline picture: {_keep_picture(status.reply)}")
+
+
+async def _testing(
+    say: Narrator,
+    bot: BountyBot,
+    github: GitHubSandbox,
+    people: tuple[SandboxUser, SandboxUser, SandboxUser],
+    channel_id: int,
+    clock: ManualClock,
+) -> None:
+    """Testing & QA: results recorded with evidence, a critical bug fixed in time, a major one breaching, the gate."""
+    from bot.domain.qa import ITEMS, QaGroup
+    from bot.store import bugs
+
+    staff, exchange, dev = people
+    sandbox_state = say.state
+    staff_alerts = sandbox_state.channel_named("staff-alerts")["id"]
+    say.step("Dana's pull request is up: Sam moves bounty #1 to testing")
+    moved = await staff.run("bounty advance", channel=channel_id, to="testing", reason="PR #4242 submitted")
+    say.sees(staff, moved.reply)
+    await _settle(bot, clock)
+
+    async def record(person: SandboxUser, key: str, values: dict[str, str], *, show: bool = False) -> Reply:
+        shown = await person.run("checklist", channel=channel_id, checklist="qa")
+        menu = shown.reply.selects[0]
+        form = await person.choose(shown.reply, menu["custom_id"], [key])
+        if show:
+            say.modal(person, form)
+        done = await person.submit(form, values)
+        return done.reply
+
+    evidence = "https://github.com/hummingbot/hummingbot/actions/runs/4242"
+    staff_items = [i for i in ITEMS if i.group is not QaGroup.EXCHANGE]
+    failing = next(i for i in staff_items if "error recovery" in i.label.lower())
+    say.step("Sam runs the functional and integration tests and records each result with its evidence")
+    for n, item in enumerate(staff_items):
+        if item is failing:
+            continue
+        reply = await record(staff, item.key, {"result": "pass", "note": f"Green: {evidence}"}, show=n == 0)
+        if n == 0:
+            say.sees(staff, reply)
+    say.note(f"{len(staff_items) - 1} items recorded as passing")
+
+    say.step("Error recovery fails: Sam records the fail and opens a critical bug in the same form")
+    failed = await record(
+        staff, failing.key, {"result": "fail", "note": "Open orders lost after a 30 s disconnect", "bug": "critical"}
+    )
+    say.sees(staff, failed)
+    await _settle(bot, clock)
+    say.sees("Dana", Reply(_last(sandbox_state, channel_id, "QA failed")), "the bounty channel")
+    critical = max(github.issues)  # the bug's own GitHub issue is the newest
+    critical_bug = max(b.id for b in await bugs.for_bounty(bot.db.conn, 1))
+
+    say.step("Sam tries to move the bounty to governance anyway: the QA gate refuses")
+    gate = await staff.run("bounty advance", channel=channel_id, to="governance", reason="QA done")
+    say.sees(staff, gate.reply)
+
+    say.step("Erin reports a major bug: balances are stale after a partial fill")
+    major = await exchange.run(
+        "bug report",
+        channel=channel_id,
+        severity="major",
+        title="Balances stale after a partial fill",
+        description="After a partial fill the available balance is not updated until the next reconnect.",
+    )
+    say.sees(exchange, major.reply)
+    await _settle(bot, clock)
+
+    say.step("Ten hours later Dana fixes the critical bug, well within its 24 hours: /bug resolve")
+    clock.advance(10 * 3600)
+    await bot.timers.run_due()
+    fixed = await dev.run(
+        "bug resolve", channel=channel_id, id=critical_bug, note="Open orders are re-read after every reconnect"
+    )
+    say.sees(dev, fixed.reply)
+    await _settle(bot, clock)
+    say.note(f"GitHub issue #{critical} open: {github.issues[critical]['state'] == 'open'}")
+    again = await record(staff, failing.key, {"result": "pass", "note": f"Fixed, green again: {evidence}"})
+    say.sees(staff, again)
+
+    say.step("Nobody gets to the major bug: its warnings at 50% and 90% of 48 hours, then the breach")
+    for _ in range(3):
+        told = await _until(say, bot, clock, "bug_sla", channel_id, subject=f"bug:{critical_bug + 1}")
+        say.sees("Erin and Dana", Reply(told), "the bounty channel")
+    say.sees("staff", Reply(_last(sandbox_state, staff_alerts, "breach")), "#staff-alerts")
+    breached = github.issues[max(github.issues)]
+    say.note(f"GitHub labels of issue #{breached['number']}: {', '.join(lb['name'] for lb in breached['labels'])}")
+    listed = await exchange.run("bug list", channel=channel_id)
+    say.sees(exchange, listed.reply)
+    clock.advance(6 * 3600)
+    late = await dev.run("bug resolve", channel=channel_id, id=critical_bug + 1, note="Balance refreshed on fills")
+    say.sees(dev, late.reply)
+    await _settle(bot, clock)
+
+    say.step("Erin and Tom's team validate the connector on production and record their items")
+    for item in (i for i in ITEMS if i.group is QaGroup.EXCHANGE):
+        reply = await record(exchange, item.key, {"result": "pass", "note": "Traded live with small size for 2 days"})
+    say.sees(exchange, reply)
+    await _settle(bot, clock)
+    say.note("GitHub comment: " + _comment_text(github.comments[1][-1]["body"]).replace("\n", " "))
+
+    say.step("Every QA item passes: Sam moves bounty #1 to governance")
+    done = await staff.run("bounty advance", channel=channel_id, to="governance", reason="QA complete")
+    say.sees(staff, done.reply)
+    await _settle(bot, clock)
 
 
 def _keep_picture(reply: Reply) -> Path:
