@@ -24,6 +24,7 @@ from bot.integrations.discord import DiscordAdapter
 from bot.integrations.github import GitHubClient, Pacer
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
+from bot.services import maintenance
 from bot.services.bounties import BountyService
 from bot.services.bugs import BUG_SLA, BugService, on_bug_sla
 from bot.services.checklists import ChecklistService
@@ -35,6 +36,7 @@ from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.refunds import RefundService
+from bot.services.releases import ReleaseService
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
@@ -69,6 +71,7 @@ EXTENSIONS = (
     "cogs.bug",
     "cogs.audit",
     "cogs.components",
+    "cogs.release",
 )
 
 
@@ -88,6 +91,7 @@ class Services:
     checklists: ChecklistService
     bugs: BugService
     refunds: RefundService
+    releases: ReleaseService
 
 
 class BountyBot(commands.Bot):
@@ -159,7 +163,8 @@ class BountyBot(commands.Bot):
         payment_service = PaymentService(ctx, self.verifier, bounty_service)
         self.watch = PaymentWatch(payment_service)
         bug_service = BugService(ctx, bounty_service)
-        self.github_events = GitHubEvents(ctx, bug_service)
+        release_service = ReleaseService(ctx, bounty_service)
+        self.github_events = GitHubEvents(ctx, bug_service, release_service)
         self.services = Services(
             intake=IntakeService(ctx),
             bounties=bounty_service,
@@ -169,12 +174,15 @@ class BountyBot(commands.Bot):
             checklists=ChecklistService(ctx, bounty_service),
             bugs=bug_service,
             refunds=RefundService(ctx, bounty_service),
+            releases=release_service,
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
         self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
         self.timers.register(BUG_SLA, on_bug_sla)
         self.timers.register(GUARANTEE, on_guarantee_alert)
+        for kind, handler in maintenance.handlers(self.config).items():
+            self.timers.register(kind, handler)
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)

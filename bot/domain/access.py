@@ -61,6 +61,7 @@ AUDIENCES: dict[str, Audience] = {
     "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
     "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
     "audit": Audience(Access.STAFF, "read the audit trail"),
+    "release record": Audience(Access.STAFF, "record a release"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     "checklist tick qa": Audience(Access.STAFF, "tick the QA checklist"),
@@ -184,6 +185,7 @@ CONDITIONS = {
     "checklist": "shows a tick menu to whoever may tick (below)",
     "update post": "also the **Post my update** button of the weekly prompt",
     "bounty reassign": "under staff's alert after 7 days without activity",
+    "release record": "once the bounty is approved",
 }
 
 
