@@ -118,6 +118,7 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bug reopen": {"id": 1},
         "update pause": {"until": "2026-12-10", "reason": "Vacation", "bounty": 1},
         "update settings": {"day": "tuesday", "hour": 9, "timezone": "Europe/Paris", "bounty": 1},
+        "release record": {"bounty": 1, "version": "2.14.0"},
     }.get(command, {"bounty": 1})
 
 
@@ -197,6 +198,7 @@ async def test_services_refuse_outside_their_audience_without_the_tree(bot: Boun
         lambda: s.updates.resume(teammate, 1, None),
         lambda: s.updates.settings(lead, 1, None, "monday", 9, "UTC"),
         lambda: s.developers.reassign_inactive(developer, 1, 1),
+        lambda: s.releases.record(lead, 1, "2.14.0"),
     ]
     for call in calls:
         with pytest.raises(NotAllowed):

@@ -178,13 +178,14 @@ async def test_a_published_github_release_naming_a_linked_pull_request_records_i
         await people.staff.run("bounty advance", channel=channel, to="approved", reason="vote passed")
         await settle(bot, clock)
 
-        # A draft and a release candidate ship nothing.
-        for draft in (
-            github.add_release("v2.14.0", "Backpack (#7512)", draft=True),
-            github.add_release("v2.14.0-rc1", "Backpack (#7512)", prerelease=True),
-        ):
-            assert (await deliver(bot, "release", {**release_event(draft), "action": "created"}))[0] == 200
-        assert (await deliver(bot, "release", release_event(draft)))[1]["released"] == []
+        # A draft (GitHub says "created") and a pre-release ship nothing, even naming the pull request.
+        draft = github.add_release("v2.14.0", "Backpack (#7512)", draft=True)
+        assert (await deliver(bot, "release", {**release_event(draft), "action": "created"}))[1] == {
+            "handled": "release"
+        }
+        candidate = github.add_release("v2.14.0", "Backpack (#7512)", name="2.14.0 release candidate", prerelease=True)
+        assert (await deliver(bot, "release", release_event(candidate)))[1]["released"] == []
+        assert await releases.for_bounty(bot.db.conn, 1) is None
 
         clock.advance(3600)
         published = github.add_release("v2.14.0", "## New connectors\n* Backpack spot connector by @d in #7512")

@@ -234,6 +234,8 @@ CONTEXTS: dict[str, Context] = {
     "bug resolve": Context(actor="dev", options={"id": 1}),
     "bug reopen": Context(actor="exchange", options={"id": 1}),
     "audit": Context(),
+    # Staff, about bounty #1 (in development: refused with what is allowed, after the version is checked).
+    "release record": Context(options={"bounty": 1, "version": "2.14.0"}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -258,6 +260,7 @@ SUCCESS_MARKERS = (
     "Weekly prompts for bounty #",
     "Recorded a refund of",
     "fee is now **",
+    "shipped in Hummingbot **",
 )
 
 
