@@ -87,8 +87,10 @@ class WebhookReceiver:
         elif event == "issues" and action in ("closed", "reopened") and isinstance(issue_info, dict):
             issue = IssueState(int(issue_info["number"]), action == "reopened", sender)
             result["bug_changed"] = await self.events.on_issue(issue)
-        elif event == "release" and action == "published" and isinstance(release_info, dict):
-            # "published": a release (or a pre-release) made public; a draft fires "created" only.
+        elif event == "release" and action in ("published", "released") and isinstance(release_info, dict):
+            # GitHub's description (x-webhooks release-published, release-released): "A release, pre-release, or
+            # draft of a release was published"; "A release was published, or a pre-release was changed to a
+            # release". A pre-release promoted later fires only "released"; a release recorded once is not again.
             result["released"] = await self.events.on_release(release_from(release_info))
         elif event == "issue_comment" and action == "created" and isinstance(comment_info, dict):
             number = int(issue_info["number"]) if isinstance(issue_info, dict) else None

@@ -224,6 +224,16 @@ async def test_a_release_naming_a_bounty_not_yet_approved_moves_nothing_and_tell
         staff = texts(sandbox, sandbox.state.channel_named("staff-alerts")["id"])
         assert len([t for t in staff if "Release 2.14.0 names bounty #1 Backpack, which is not approved" in t]) == 1
 
+        # Approved later, the release it shipped in is recorded when GitHub tells of it again: a pre-release
+        # promoted to a release fires only "released".
+        one_channel = one.channel_id
+        assert one_channel is not None
+        await people.staff.run("bounty advance", channel=one_channel, to="approved", reason="vote passed")
+        status, answer = await deliver(bot, "release", {**release_event(published), "action": "released"})
+        assert status == 200 and answer["released"] == [1]
+        assert (await deliver(bot, "release", release_event(published)))[1]["released"] == []
+        assert (await bounties.get(bot.db.conn, 1)).state is State.MAINTENANCE  # type: ignore[union-attr]
+
 
 async def test_polling_finds_a_published_release_once_with_conditional_requests(
     gh_bot: BountyBot, sandbox: DiscordSandbox, github: GitHubSandbox, people: People, clock: ManualClock
