@@ -234,8 +234,7 @@ CONTEXTS: dict[str, Context] = {
     "bug resolve": Context(actor="dev", options={"id": 1}),
     "bug reopen": Context(actor="exchange", options={"id": 1}),
     "audit": Context(),
-    # Staff, about bounty #1 (in development: refused with what is allowed, after the version is checked).
-    "release record": Context(options={"bounty": 1, "version": "2.14.0"}),
+    "release record": Context(bounty=4, options={"bounty": 4, "version": "2.14.0"}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
