@@ -24,6 +24,7 @@ from bot.integrations.discord import DiscordAdapter
 from bot.integrations.github import GitHubClient, Pacer
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
+from bot.services import maintenance
 from bot.services.alerts import AlertService
 from bot.services.bounties import BountyService
 from bot.services.bugs import BUG_SLA, BugService, on_bug_sla
@@ -37,6 +38,7 @@ from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overru
 from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.qa import QaService
 from bot.services.refunds import RefundService
+from bot.services.releases import ReleaseService
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
@@ -72,6 +74,7 @@ EXTENSIONS = (
     "cogs.audit",
     "cogs.components",
     "cogs.alerts",
+    "cogs.release",
 )
 
 
@@ -93,6 +96,7 @@ class Services:
     refunds: RefundService
     qa: QaService
     alerts: AlertService
+    releases: ReleaseService
 
 
 class BountyBot(commands.Bot):
@@ -164,7 +168,8 @@ class BountyBot(commands.Bot):
         payment_service = PaymentService(ctx, self.verifier, bounty_service)
         self.watch = PaymentWatch(payment_service)
         bug_service = BugService(ctx, bounty_service)
-        self.github_events = GitHubEvents(ctx, bug_service)
+        release_service = ReleaseService(ctx, bounty_service)
+        self.github_events = GitHubEvents(ctx, bug_service, release_service)
         self.services = Services(
             intake=IntakeService(ctx),
             bounties=bounty_service,
@@ -176,12 +181,15 @@ class BountyBot(commands.Bot):
             refunds=RefundService(ctx, bounty_service),
             qa=QaService(ctx, bounty_service, bug_service),
             alerts=AlertService(ctx, self.adapter),
+            releases=release_service,
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
         self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
         self.timers.register(BUG_SLA, on_bug_sla)
         self.timers.register(GUARANTEE, on_guarantee_alert)
+        for kind, handler in maintenance.handlers(self.config).items():
+            self.timers.register(kind, handler)
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)

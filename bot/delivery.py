@@ -57,6 +57,7 @@ class DiscordDelivery:
             "staff.post": self.post_to_staff,
             "governance.announce": self.announce_governance,
             "governance.dm": self.dm_governance,
+            "announcements.post": self.post_to_announcements,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -110,6 +111,14 @@ class DiscordDelivery:
         channel = self.adapter.text_channel(self.config.discord.staff_alerts_channel)
         if channel is None:
             raise PermanentFailure(f"staff alerts channel {self.config.discord.staff_alerts_channel!r} not found")
+        message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
+        return {"message_id": message_id}
+
+    async def post_to_announcements(self, payload: Payload) -> Payload:
+        """The public announcements channel (a release)."""
+        channel = self.adapter.text_channel(self.config.discord.announcements_channel)
+        if channel is None:
+            raise PermanentFailure(f"announcements channel {self.config.discord.announcements_channel!r} not found")
         message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
         return {"message_id": message_id}
 

@@ -9,7 +9,7 @@ import logging
 
 from aiohttp import web
 
-from bot.integrations.github import IssueState, comment_from, pull_request_from
+from bot.integrations.github import IssueState, comment_from, pull_request_from, release_from
 from bot.services.github_events import GitHubEvents
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class WebhookReceiver:
         raw = payload.get("pull_request")
         issue_info = payload.get("issue")
         comment_info = payload.get("comment")
+        release_info = payload.get("release")
         if event == "pull_request" and isinstance(raw, dict):
             pr = pull_request_from({**raw, "pull_request": {"merged_at": raw.get("merged_at")}})
             if pr is not None:
@@ -86,6 +87,11 @@ class WebhookReceiver:
         elif event == "issues" and action in ("closed", "reopened") and isinstance(issue_info, dict):
             issue = IssueState(int(issue_info["number"]), action == "reopened", sender)
             result["bug_changed"] = await self.events.on_issue(issue)
+        elif event == "release" and action in ("published", "released") and isinstance(release_info, dict):
+            # GitHub's description (x-webhooks release-published, release-released): "A release, pre-release, or
+            # draft of a release was published"; "A release was published, or a pre-release was changed to a
+            # release". A pre-release promoted later fires only "released"; a release recorded once is not again.
+            result["released"] = await self.events.on_release(release_from(release_info))
         elif event == "issue_comment" and action == "created" and isinstance(comment_info, dict):
             number = int(issue_info["number"]) if isinstance(issue_info, dict) else None
             result["activity"] = await self.events.on_comment(comment_from(comment_info, number))

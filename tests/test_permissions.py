@@ -128,6 +128,7 @@ def options(command: str, w: World) -> dict[str, Any]:
         "alerts off": {},
         "alerts dm on": {},
         "alerts dm off": {},
+        "release record": {"bounty": 1, "version": "2.14.0"},
     }.get(command, {"bounty": 1})
 
 
@@ -218,6 +219,7 @@ async def test_services_refuse_outside_their_audience_without_the_tree(bot: Boun
         lambda: s.updates.resume(teammate, 1, None),
         lambda: s.updates.settings(lead, 1, None, "monday", 9, "UTC"),
         lambda: s.developers.reassign_inactive(developer, 1, 1),
+        lambda: s.releases.record(lead, 1, "2.14.0"),
     ]
     for call in calls:
         with pytest.raises(NotAllowed):

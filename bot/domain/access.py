@@ -68,6 +68,7 @@ AUDIENCES: dict[str, Audience] = {
     "alerts off": Audience(Access.ANYONE, "stop governance alerts"),
     "alerts dm on": Audience(Access.ANYONE, "get governance alerts by DM"),
     "alerts dm off": Audience(Access.ANYONE, "stop governance alerts by DM"),
+    "release record": Audience(Access.STAFF, "record a release"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     # The QA protocol: one audience per group of QA items (bot/domain/qa.py, QaGroup.action).
@@ -201,6 +202,7 @@ CONDITIONS = {
     "qa record exchange validation": "`/checklist checklist:QA`: the exchange team records its own items, staff too",
     "bug pause": "waiting on the exchange",
     "bug resume": "so the exchange can restart the clock when it answers",
+    "release record": "once the bounty is approved",
 }
 
 

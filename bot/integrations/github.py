@@ -501,3 +501,45 @@ async def changed_comments(
         return None
     tag, items = listing
     return tag, [comment_from(c) for c in items]
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    id: int
+    tag: str
+    name: str
+    body: str
+    url: str  # html_url: the release's page
+    draft: bool
+    prerelease: bool
+    published_at: int | None  # unix seconds, when GitHub said (None while a draft)
+
+
+def release_from(release: dict[str, Any]) -> ReleaseInfo:
+    """A release as GitHub lists it and as a `release` webhook carries it (the same `release` object)."""
+    return ReleaseInfo(
+        int(release["id"]),
+        str(release.get("tag_name") or ""),
+        str(release.get("name") or ""),
+        str(release.get("body") or ""),
+        str(release.get("html_url") or ""),
+        bool(release.get("draft")),
+        bool(release.get("prerelease")),
+        epoch(release.get("published_at")),
+    )
+
+
+# Releases come about monthly: the newest page of ten always holds every one published since the last poll.
+RELEASES_PER_PAGE = 10
+
+
+async def recent_releases(
+    client: GitHubClient, base_url: str, etag: str | None
+) -> tuple[str | None, list[ReleaseInfo]] | None:
+    """The repository's newest releases (GitHub lists them newest first), one conditional page; None when
+    unchanged (a 304, free against the hour). The endpoint takes no `since`: the ETag is what keeps it cheap."""
+    url = f"{base_url}/repos/{client.repository}/releases"
+    response = await client.get(url, {"per_page": str(RELEASES_PER_PAGE)}, etag=etag)
+    if response is None:
+        return None
+    return response.headers.get("ETag"), [release_from(r) for r in response.json()]

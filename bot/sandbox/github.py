@@ -46,6 +46,7 @@ OPERATIONS = {
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
     ("/repos/{owner}/{repo}/issues/comments", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
+    ("/repos/{owner}/{repo}/releases", "get"),
 }
 # GitHub's limits, from "Rate limits for the REST API"
 # (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api): a token may make 5,000
@@ -227,6 +228,7 @@ class GitHubSandbox(LocalServer):
                 "Paid": "opt-paid",
             },
         }
+        self.releases: list[dict[str, Any]] = []  # newest first, as GitHub lists them
         self.board_items: dict[str, dict[str, Any]] = {}  # item id -> {"content": node id, "status": name}
         self._ids = itertools.count(1_000_001)
         self._writes: deque[float] = deque()  # content-generating requests in the last minute
@@ -326,6 +328,37 @@ class GitHubSandbox(LocalServer):
         }
         self.issues[number] = issue
         return issue
+
+    def add_release(
+        self, tag: str, body: str, *, name: str | None = None, draft: bool = False, prerelease: bool = False
+    ) -> dict[str, Any]:
+        """Someone publishes a release (or saves a draft): the `release` object GitHub lists and a `release`
+        webhook carries ("Get a release", components/schemas/release)."""
+        release_id = next(self._ids)
+        base = f"{self.url}/repos/{self.repository}/releases/{release_id}"
+        release = {
+            "url": base,
+            "html_url": f"https://github.com/{self.repository}/releases/tag/{tag}",
+            "assets_url": f"{base}/assets",
+            "upload_url": f"https://uploads.github.com/repos/{self.repository}/releases/{release_id}/assets{{?name,label}}",
+            "tarball_url": f"{self.url}/repos/{self.repository}/tarball/{tag}",
+            "zipball_url": f"{self.url}/repos/{self.repository}/zipball/{tag}",
+            "id": release_id,
+            "node_id": f"RE_sandbox{release_id}",
+            "tag_name": tag,
+            "target_commitish": "master",
+            "name": name if name is not None else tag,
+            "body": body,
+            "draft": draft,
+            "prerelease": prerelease,
+            "created_at": self._iso(),
+            # A draft has no publication date until it is published.
+            "published_at": None if draft else self._iso(),
+            "author": self._user("hummingbot-release"),
+            "assets": [],
+        }
+        self.releases.insert(0, release)
+        return release
 
     def merge(self, number: int) -> None:
         issue = self.issues[number]
@@ -600,6 +633,9 @@ class GitHubSandbox(LocalServer):
                 wanted = {name for name in q["labels"].split(",") if name}
                 items = [i for i in items if wanted <= {label["name"] for label in i["labels"]}]
             return self._listing(request, path, self._since(request, items))
+        if rest == "/releases" and method == "GET":
+            # "List releases": newest first; drafts only for those with push access (the bot's token has it).
+            return self._listing(request, path, list(self.releases))
         if rest == "/issues/comments" and method == "GET":
             q = request.query
             every = [c for comments in self.comments.values() for c in comments]

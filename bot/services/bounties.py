@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.changes import Change
 from bot.domain import notices, qa_notices
@@ -21,13 +21,16 @@ from bot.domain.models import (
     ReviewStatus,
 )
 from bot.domain.payments import NORMAL_DECIMALS, show_usd, to_base_units
+from bot.domain.releases import MaintenanceYear, Release
 from bot.domain.timeline import Timeline, build_timeline
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
-from bot.store import audit, bounties, payments, qa, refunds
+from bot.store import audit, bounties, payments, qa, refunds, releases
 from bot.store.bounties import Listing, Snapshot
 
 MAX_NOTE = 300
+# States with a release and maintenance years to show (read only for these: the status is the hot read path).
+SHIPPED = frozenset({State.RELEASED, State.MAINTENANCE, State.ENDED})
 MAX_REASON = 500
 
 
@@ -36,6 +39,8 @@ class BountyStatus:
     snapshot: Snapshot
     now: int
     timeline: Timeline
+    release: Release | None = None  # once shipped
+    years: tuple[MaintenanceYear, ...] = field(default_factory=tuple)  # the maintenance years, oldest first
 
     @property
     def bounty(self) -> Bounty:
@@ -118,7 +123,11 @@ class BountyService:
         now = self.ctx.clock.now()
         config = self.ctx.config
         timeline = build_timeline(found.periods, config.phase_targets, config.total_target, now)
-        return BountyStatus(found, now=now, timeline=timeline)
+        if found.bounty.state not in SHIPPED:
+            return BountyStatus(found, now=now, timeline=timeline)
+        release = await releases.for_bounty(self.ctx.conn, found.bounty.id)
+        years = tuple(await releases.years(self.ctx.conn, found.bounty.id))
+        return BountyStatus(found, now=now, timeline=timeline, release=release, years=years)
 
     async def list_bounties(self, actor: Actor, state: State | None, limit: int) -> Listing:
         """The newest `limit` bounties (in `state`, if given) and how many there are in all."""

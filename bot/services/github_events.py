@@ -7,6 +7,8 @@
 - A bug's issue closed or reopened resolves or reopens the bug.
 - A comment by the assigned developer on the bounty's issue (or one of its bugs) counts as activity; the
   bot's own comments, and anyone else's, do not.
+- A published release whose notes name the bounty's issue or one of its pull requests records the bounty's
+  release (bot/services/releases.py), once, whether it arrives by webhook, by polling or after `/release record`.
 - So does the developer's work itself: commits they push (webhook `push`), pushes to their pull request
   (`pull_request` opened, reopened or synchronize, by them) and, when polling, a pull request of theirs that
   changed (dated by its `updated_at`). It counts on every bounty they are building or is under test.
@@ -27,14 +29,17 @@ from bot.integrations.github import (
     GitHubClient,
     IssueState,
     PullRequestInfo,
+    ReleaseInfo,
     changed_comments,
     changed_issues,
     epoch,
     iso,
+    recent_releases,
 )
 from bot.services.bugs import BugService
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
+from bot.services.releases import ReleaseService
 from bot.store import bounties, bugs, developers, qa
 from bot.store import github as store
 
@@ -45,9 +50,10 @@ FIRST_POLL_MARGIN_SECONDS = 3600
 
 
 class GitHubEvents:
-    def __init__(self, ctx: ServiceContext, bug_service: BugService) -> None:
+    def __init__(self, ctx: ServiceContext, bug_service: BugService, releases: ReleaseService | None = None) -> None:
         self.ctx = ctx
         self.bugs = bug_service
+        self.releases = releases
 
     async def first_delivery(self, delivery: str, event: str) -> bool:
         async with self.ctx.changes.begin() as ch:
@@ -99,6 +105,10 @@ class GitHubEvents:
                         )
                         moved.append(row.bounty_id)
         return moved
+
+    async def on_release(self, release: ReleaseInfo) -> list[int]:
+        """A release published; returns the bounties recorded as released in it now."""
+        return await self.releases.on_github_release(release) if self.releases is not None else []
 
     async def on_issue(self, issue: IssueState) -> bool:
         """An issue closed or reopened; True when it was a bug's and the bug changed."""
@@ -158,7 +168,26 @@ class GitHubEvents:
     async def poll_once(self, client: GitHubClient, base_url: str) -> int:
         """The polling fallback: conditional requests, so a quiet repository costs only 304s (which GitHub does
         not count against the hour). Returns how many things it acted on."""
-        return await self._poll_issues(client, base_url) + await self._poll_comments(client, base_url)
+        issues = await self._poll_issues(client, base_url)
+        return issues + await self._poll_comments(client, base_url) + await self._poll_releases(client, base_url)
+
+    async def _poll_releases(self, client: GitHubClient, base_url: str) -> int:
+        """The newest releases, conditional on the last page's ETag; asked only while a bounty awaits its release
+        (`approved`), so a quiet repository costs nothing. Each release is acted on once per bounty (its
+        release row), however often it is listed."""
+        if self.releases is None or (await bounties.listing(self.ctx.conn, State.APPROVED, 1)).total == 0:
+            return 0
+        polled = await recent_releases(client, base_url, await store.etag(self.ctx.conn, "releases"))
+        if polled is None:
+            return 0
+        etag, found = polled
+        acted = 0
+        for release in sorted(found, key=lambda r: r.id):
+            acted += len(await self.on_release(release))
+        if etag:
+            async with self.ctx.changes.begin() as ch:
+                await store.set_etag(ch.tx, "releases", etag)
+        return acted
 
     async def _window(self, listing: str) -> tuple[str, str | None] | None:
         """Where the poll of `listing` starts (its `since`) and its first page's ETag; None before the bot's

@@ -101,3 +101,9 @@ async def write_begun(conn: aiosqlite.Connection, key: str, now: int) -> int | N
 async def write_settled(conn: aiosqlite.Connection, key: str) -> None:
     """GitHub answered the write `key` (made, or refused before anything was made): nothing to look for."""
     await conn.execute("DELETE FROM github_writes WHERE key = ?", (key,))
+
+
+async def pull_bounty(conn: aiosqlite.Connection, number: int) -> int | None:
+    """The bounty a pull request was linked to (it referenced the bounty's issue), if any."""
+    rows = list(await conn.execute_fetchall("SELECT bounty_id FROM github_pull_requests WHERE number = ?", (number,)))
+    return int(rows[0][0]) if rows else None

@@ -9,6 +9,7 @@ from bot.domain import notices, qa_notices
 from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import PAID, PHASE_TITLES, PROCESS_PHASE, State
+from bot.domain.links import discord_link
 from bot.domain.models import MemberRole
 from bot.domain.notices import COLORS, ts
 from bot.domain.qa import QaProgress
@@ -44,6 +45,27 @@ def _development(status: BountyStatus) -> tuple[str, str]:
     else:
         bugs = "None."
     return checklist, bugs
+
+
+def _release(status: BountyStatus) -> str | None:
+    """The release and the maintenance year, once shipped."""
+    release = status.release
+    if release is None:
+        return None
+    lines = [f"Hummingbot **{release.version}**, {ts(release.released_at, 'D')}"]
+    if release.url:
+        lines[0] += f" · {discord_link(release.url)}"
+    current = next((y for y in reversed(status.years) if y.starts_at <= status.now), None)
+    if current is not None:
+        ended = status.bounty.state is State.ENDED
+        verb = "ended" if ended else "ends"
+        lines.append(f"Maintenance year {current.year} {verb} {ts(current.ends_at, 'D')} ({ts(current.ends_at)})")
+        following = next((y for y in status.years if y.year == current.year + 1), None)
+        if following is not None:
+            lines.append(f"Renewed: year {following.year} runs until {ts(following.ends_at, 'D')}")
+        elif not ended:
+            lines.append("Renewal not paid yet: notices 60 and 30 days before the end")
+    return "\n".join(lines)
 
 
 def timeline_picture(status: BountyStatus) -> TimelinePicture:
@@ -90,6 +112,8 @@ def status_embed(status: BountyStatus, *, picture: bool = False) -> discord.Embe
     embed.add_field(name="Checklist", value=checklist, inline=True)
     embed.add_field(name="Open bugs", value=bugs, inline=True)
     embed.add_field(name="Governance", value="Not started.", inline=True)
+    if (shipped := _release(status)) is not None:
+        embed.add_field(name="Release and maintenance", value=shipped, inline=False)
     lead = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.LEAD]
     others = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.EXCHANGE]
     # A field holds 1,024 characters: about 40 mentions. A big team is summarised, never cut mid-mention.

@@ -243,6 +243,7 @@ CONTEXTS: dict[str, Context] = {
     "alerts off": Context(actor="exchange", bounty=None),
     "alerts dm on": Context(actor="exchange", bounty=None),
     "alerts dm off": Context(actor="exchange", bounty=None),
+    "release record": Context(bounty=4, options={"bounty": 4, "version": "2.14.0"}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -275,6 +276,7 @@ SUCCESS_MARKERS = (
     "will no longer come to your DMs",
     "is paused: its SLA clock is stopped",
     "is running again after",
+    "shipped in Hummingbot **",
 )
 
 

@@ -8,6 +8,7 @@ Three bounties in three phases, so that every command has one it can act on:
 - Leah was never on a bounty, and left the server too.
 - #2 Grvt, awaiting payment: Erin leads it.
 - #3 Kraken, in intake: Xena leads it.
+- #4 Bitrue, approved by the vote and awaiting its release: Xena leads it too.
 
 Nia has saved step 1 of her own `/bounty start` (the "Continue" button is kept), Erin has a refused form with
 its "Fix my answers" button, and Dana has her checklist menu open. Victor belongs to nothing: the corpus
@@ -190,7 +191,8 @@ async def build_world(
         "victim": add_user(sandbox, "Victor Victim"),
     }
     erin, staff = cast["exchange"], cast["staff"]
-    for who, name in ((erin, "Backpack"), (erin, "Grvt"), (cast["other_lead"], "Kraken")):
+    bounty_leads = ((erin, "Backpack"), (erin, "Grvt"), (cast["other_lead"], "Kraken"), (cast["other_lead"], "Bitrue"))
+    for who, name in bounty_leads:
         done = await start_bounty(who, exchange={"exchange": name, "website": f"https://{name.lower()}.exchange"})
         assert "is started" in done.reply.text, done.reply.text
     await bot.outbox.drain()
@@ -224,6 +226,16 @@ async def build_world(
     assert "is paused" in held.reply.text, held.reply.text
     for state in ("review", "awaiting_payment"):
         await staff.run("bounty advance", channel=two, to=state, reason="docs complete")
+    # #4 through to `approved` by hand (as if funded by wire, built, tested and voted on): `/release record` is next.
+    for state in ("review", "awaiting_payment", "funded", "open", "development", "testing", "governance", "approved"):
+        moved = await staff.run(
+            "bounty advance",
+            channel=channels[4],
+            to=state,
+            reason="built, tested and voted on",
+            override=state == "governance",
+        )
+        assert "is now **" in moved.reply.text, moved.reply.text
 
     step1 = await cast["newcomer"].run("bounty start", channel="developer")
     saved = await cast["newcomer"].submit(step1, NEWCOMER_ANSWERS)
