@@ -35,6 +35,7 @@ from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.refunds import RefundService
+from bot.services.reports import MONTHLY_REPORT, QUARTERLY_REVIEW, ReportService, on_monthly_report, on_quarterly_review
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
@@ -69,6 +70,7 @@ EXTENSIONS = (
     "cogs.bug",
     "cogs.audit",
     "cogs.components",
+    "cogs.report",
 )
 
 
@@ -88,6 +90,7 @@ class Services:
     checklists: ChecklistService
     bugs: BugService
     refunds: RefundService
+    reports: ReportService
 
 
 class BountyBot(commands.Bot):
@@ -169,12 +172,15 @@ class BountyBot(commands.Bot):
             checklists=ChecklistService(ctx, bounty_service),
             bugs=bug_service,
             refunds=RefundService(ctx, bounty_service),
+            reports=ReportService(ctx, bounty_service),
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
         self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
         self.timers.register(BUG_SLA, on_bug_sla)
         self.timers.register(GUARANTEE, on_guarantee_alert)
+        self.timers.register(MONTHLY_REPORT, functools.partial(on_monthly_report, self.config))
+        self.timers.register(QUARTERLY_REVIEW, functools.partial(on_quarterly_review, self.config))
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)

@@ -118,6 +118,7 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bug reopen": {"id": 1},
         "update pause": {"until": "2026-12-10", "reason": "Vacation", "bounty": 1},
         "update settings": {"day": "tuesday", "hour": 9, "timezone": "Europe/Paris", "bounty": 1},
+        "report usage": {"bounty": 1, "users": "120", "volume": "250000"},
     }.get(command, {"bounty": 1})
 
 

@@ -61,6 +61,8 @@ AUDIENCES: dict[str, Audience] = {
     "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
     "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
     "audit": Audience(Access.STAFF, "read the audit trail"),
+    "report sla": Audience(Access.STAFF, "see the SLA report"),
+    "report usage": Audience(Access.STAFF, "record usage figures"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     "checklist tick qa": Audience(Access.STAFF, "tick the QA checklist"),
