@@ -243,7 +243,7 @@ def monthly_comment(report: MonthReport) -> str:
     """The same report as a comment on the bounty's GitHub issue (the mirror marks and neutralises it)."""
     usage = "; ".join(usage_lines(report.usage, report.targets)).replace("`/report usage`", "BountyBot")
     lines = [
-        f"### {github_text.inert(report.title.capitalize())} ({day(report.start)} to {day(report.end)})",
+        f"### {github_text.inert(report.title)} ({day(report.start)} to {day(report.end)})",
         "",
         f"- **Bugs:** {report.bug_text()}",
         f"- **SLA:** {report.sla_text()}",
