@@ -234,6 +234,8 @@ CONTEXTS: dict[str, Context] = {
     "bug resolve": Context(actor="dev", options={"id": 1}),
     "bug reopen": Context(actor="exchange", options={"id": 1}),
     "audit": Context(),
+    "report sla": Context(),
+    "report usage": Context(bounty=4, options={"bounty": 4, "users": "120", "volume": "1,250,000"}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -258,6 +260,7 @@ SUCCESS_MARKERS = (
     "Weekly prompts for bounty #",
     "Recorded a refund of",
     "fee is now **",
+    "Usage recorded for bounty #",
 )
 
 

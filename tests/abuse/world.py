@@ -1,12 +1,13 @@
 """The world every abuse case runs against, built through the bot's own commands, and put back after each case.
 
-Three bounties in three phases, so that every command has one it can act on:
+Four bounties in four phases, so that every command has one it can act on:
 
 - #1 Backpack, in development: Erin leads it, Tom is on her team, Dana is the developer, bug #1 is open;
   Rita was added and removed again, Lou was added and then left the server; Dana paused her weekly prompts.
 - Leah was never on a bounty, and left the server too.
 - #2 Grvt, awaiting payment: Erin leads it.
 - #3 Kraken, in intake: Xena leads it.
+- #4 Lumen, released and in its maintenance year (moved there by staff): Lena leads it.
 
 Nia has saved step 1 of her own `/bounty start` (the "Continue" button is kept), Erin has a refused form with
 its "Fix my answers" button, and Dana has her checklist menu open. Victor belongs to nothing: the corpus
@@ -187,9 +188,11 @@ async def build_world(
         "leaver": add_user(sandbox, "Lou Leaver"),
         "left": add_user(sandbox, "Leah Left"),
         "victim": add_user(sandbox, "Victor Victim"),
+        "released_lead": add_user(sandbox, "Lena Lumen"),
     }
     erin, staff = cast["exchange"], cast["staff"]
-    for who, name in ((erin, "Backpack"), (erin, "Grvt"), (cast["other_lead"], "Kraken")):
+    started = ((erin, "Backpack"), (erin, "Grvt"), (cast["other_lead"], "Kraken"), (cast["released_lead"], "Lumen"))
+    for who, name in started:
         done = await start_bounty(who, exchange={"exchange": name, "website": f"https://{name.lower()}.exchange"})
         assert "is started" in done.reply.text, done.reply.text
     await bot.outbox.drain()
@@ -217,6 +220,10 @@ async def build_world(
     assert "Bug #1" in bug.reply.text, bug.reply.text
     for state in ("review", "awaiting_payment"):
         await staff.run("bounty advance", channel=two, to=state, reason="docs complete")
+    released = ("review", "awaiting_payment", "funded", "open", "development", "testing", "governance", "approved")
+    for state in (*released, "released", "maintenance"):
+        moved = await staff.run("bounty advance", channel=channels[4], to=state, reason="shipped")
+        assert "is now **" in moved.reply.text, moved.reply.text
 
     step1 = await cast["newcomer"].run("bounty start", channel="developer")
     saved = await cast["newcomer"].submit(step1, NEWCOMER_ANSWERS)
