@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.changes import Change
 from bot.config import Config
 from bot.domain.access import Actor, authorize
+from bot.domain.bugs import Bug
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.lifecycle import State, moved_meanwhile
 from bot.domain.models import Bounty
@@ -120,7 +121,7 @@ class ReportService:
                 sla.major_hours,
             )
         bugs = await store.bugs(conn)
-        by_bounty: dict[int, list] = {}
+        by_bounty: dict[int, list[Bug]] = {}
         for bug in bugs:
             by_bounty.setdefault(bug.bounty_id, []).append(bug)
         released = [
