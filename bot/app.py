@@ -39,6 +39,7 @@ from bot.services.payments import PaymentService, PaymentWatch
 from bot.services.qa import QaService
 from bot.services.refunds import RefundService
 from bot.services.releases import ReleaseService
+from bot.services.reports import MONTHLY_REPORT, QUARTERLY_REVIEW, ReportService, on_monthly_report, on_quarterly_review
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
 from bot.services.verification import Verifier
@@ -75,6 +76,7 @@ EXTENSIONS = (
     "cogs.components",
     "cogs.alerts",
     "cogs.release",
+    "cogs.report",
 )
 
 
@@ -97,6 +99,7 @@ class Services:
     qa: QaService
     alerts: AlertService
     releases: ReleaseService
+    reports: ReportService
 
 
 class BountyBot(commands.Bot):
@@ -182,6 +185,7 @@ class BountyBot(commands.Bot):
             qa=QaService(ctx, bounty_service, bug_service),
             alerts=AlertService(ctx, self.adapter),
             releases=release_service,
+            reports=ReportService(ctx, bounty_service),
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
@@ -190,6 +194,8 @@ class BountyBot(commands.Bot):
         self.timers.register(GUARANTEE, on_guarantee_alert)
         for kind, handler in maintenance.handlers(self.config).items():
             self.timers.register(kind, handler)
+        self.timers.register(MONTHLY_REPORT, functools.partial(on_monthly_report, self.config))
+        self.timers.register(QUARTERLY_REVIEW, functools.partial(on_quarterly_review, self.config))
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)

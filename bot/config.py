@@ -88,6 +88,15 @@ class SlaConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    """The seed's targets the maintenance year's reports measure against (issue 12, DESIGN.md §2)."""
+
+    users_target: int = 50  # users of the connector in a month
+    volume_target_usd: int = 1_000_000  # trading volume through it in a month
+    first_month_bugs_below: int = 5  # bugs in the first month after release: fewer than this
+
+
+@dataclass(frozen=True)
 class UpdatesConfig:
     weekday: str = "monday"
     hour: int = 15
@@ -198,6 +207,7 @@ class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
     github_token: Secret = field(default_factory=lambda: Secret(""))
     github_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
 
     @property
     def secrets(self) -> list[str]:
@@ -224,6 +234,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "payments": tuple(PaymentsConfig.__dataclass_fields__),
     "chains": tuple(DEFAULT_CHAINS),
     "github": tuple(GitHubConfig.__dataclass_fields__),
+    "reports": tuple(ReportsConfig.__dataclass_fields__),
 }
 _CHAIN_KEYS = ("chain_id", "rpc_urls", "receiver", "tokens", "finality", "seconds_per_block")
 
@@ -409,6 +420,10 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         r.problems.append("[payments] watch_interval_seconds: must be greater than 0")
     chains = _parse_chains(r, env)
     github = _parse_github(r)
+    rp = r.section("reports")
+    reports = ReportsConfig(
+        **{key: r.positive("reports", rp, key, getattr(ReportsConfig, key)) for key in _SECTIONS["reports"]}
+    )
 
     if r.problems:
         raise ConfigError(r.problems)
@@ -428,6 +443,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         github=github,
         github_token=Secret(env.get("GITHUB_TOKEN", "")),
         github_webhook_secret=Secret(env.get("GITHUB_WEBHOOK_SECRET", "")),
+        reports=reports,
     )
 
 

@@ -45,6 +45,8 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
         "bug resolve",
         "bug reopen",
         "audit",
+        "report sla",
+        "report usage",
     } <= set(names)
     for command in commands:
         assert command.description and command.description != "…", command.qualified_name
@@ -52,4 +54,14 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
         for parameter in command.parameters:
             assert parameter.description and parameter.description != "…", (command.qualified_name, parameter.name)
     # Synced to the configured guild at start, so they are usable at once.
-    assert set(sandbox.state.commands) == {"bounty", "pay", "update", "checklist", "bug", "audit", "alerts", "release"}
+    assert set(sandbox.state.commands) == {
+        "bounty",
+        "pay",
+        "update",
+        "checklist",
+        "bug",
+        "audit",
+        "alerts",
+        "release",
+        "report",
+    }

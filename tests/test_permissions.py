@@ -129,6 +129,7 @@ def options(command: str, w: World) -> dict[str, Any]:
         "alerts dm on": {},
         "alerts dm off": {},
         "release record": {"bounty": 1, "version": "2.14.0"},
+        "report usage": {"bounty": 1, "users": "120", "volume": "250000"},
     }.get(command, {"bounty": 1})
 
 

@@ -69,6 +69,8 @@ AUDIENCES: dict[str, Audience] = {
     "alerts dm on": Audience(Access.ANYONE, "get governance alerts by DM"),
     "alerts dm off": Audience(Access.ANYONE, "stop governance alerts by DM"),
     "release record": Audience(Access.STAFF, "record a release"),
+    "report sla": Audience(Access.STAFF, "see the SLA report"),
+    "report usage": Audience(Access.STAFF, "record usage figures"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     # The QA protocol: one audience per group of QA items (bot/domain/qa.py, QaGroup.action).

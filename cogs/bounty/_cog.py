@@ -93,15 +93,18 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
         # Acknowledged first: the status is the most asked-for read, often by many people at once.
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.bounties.status(actor_for(interaction), bounty, interaction.channel_id)
+        metrics = await self.bot.services.reports.metrics(found.bounty.id)
         try:
             png = await self.timelines.one(timeline_picture(found))
         except Exception:
             # The picture illustrates the status; it must never be the reason someone gets none.
             log.exception("timeline picture for bounty #%s failed; the status goes without it", found.bounty.id)
-            await interaction.followup.send(embed=status_embed(found), ephemeral=True)
+            await interaction.followup.send(embed=status_embed(found, metrics=metrics), ephemeral=True)
             return
         await interaction.followup.send(
-            embed=status_embed(found, picture=True), file=discord.File(io.BytesIO(png), FILENAME), ephemeral=True
+            embed=status_embed(found, picture=True, metrics=metrics),
+            file=discord.File(io.BytesIO(png), FILENAME),
+            ephemeral=True,
         )
 
     @app_commands.command(name="list", description="Every bounty, optionally in one state (staff)")

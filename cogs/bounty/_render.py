@@ -6,6 +6,7 @@ import discord
 
 from bot.charts.timeline import FILENAME, TimelinePicture
 from bot.domain import notices, qa_notices
+from bot.domain.bugs import REPORTABLE
 from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import PAID, PHASE_TITLES, PROCESS_PHASE, State
@@ -13,7 +14,10 @@ from bot.domain.links import discord_link
 from bot.domain.models import MemberRole
 from bot.domain.notices import COLORS, ts
 from bot.domain.qa import QaProgress
+from bot.domain.reports import first_month_line, within_line
+from bot.domain.sla_metrics import hours
 from bot.services.bounties import BountyStatus, Listing
+from bot.services.reports import BountyMetrics
 
 _PAYMENT = {
     State.INTAKE: "Not yet due: the technical review comes first.",
@@ -74,7 +78,26 @@ def timeline_picture(status: BountyStatus) -> TimelinePicture:
     return TimelinePicture.of(b.id, f"Bounty #{b.id} · {b.exchange}", status.snapshot.periods, status.timeline)
 
 
-def status_embed(status: BountyStatus, *, picture: bool = False) -> discord.Embed:
+def sla_field(state: State, metrics: BountyMetrics | None, now: int) -> str | None:
+    """The status's SLA metrics (issue 11): share within SLA, median time to resolve, open and breached bugs,
+    and the first month after release. None before bugs can be reported."""
+    if metrics is None or (not metrics.figures.bugs and state not in REPORTABLE and state is not State.ENDED):
+        return None
+    f = metrics.figures
+    if not f.bugs:
+        lines = ["No bugs reported."]
+    else:
+        lines = [
+            within_line(f),
+            f"Median time to resolve: {hours(f.median_seconds)}",
+            f"{f.open} open · {f.breached} breached in all",
+        ]
+    if metrics.first.released_at is not None:
+        lines.append(first_month_line(metrics.first, now))
+    return "\n".join(lines)
+
+
+def status_embed(status: BountyStatus, *, picture: bool = False, metrics: BountyMetrics | None = None) -> discord.Embed:
     """The status embed; with `picture`, it shows the timeline picture attached as FILENAME."""
     snap = status.snapshot
     b = status.bounty
@@ -111,6 +134,8 @@ def status_embed(status: BountyStatus, *, picture: bool = False) -> discord.Embe
         )
     embed.add_field(name="Checklist", value=checklist, inline=True)
     embed.add_field(name="Open bugs", value=bugs, inline=True)
+    if (sla := sla_field(b.state, metrics, status.now)) is not None:
+        embed.add_field(name="SLA", value=sla, inline=True)
     embed.add_field(name="Governance", value="Not started.", inline=True)
     if (shipped := _release(status)) is not None:
         embed.add_field(name="Release and maintenance", value=shipped, inline=False)

@@ -244,6 +244,8 @@ CONTEXTS: dict[str, Context] = {
     "alerts dm on": Context(actor="exchange", bounty=None),
     "alerts dm off": Context(actor="exchange", bounty=None),
     "release record": Context(bounty=4, options={"bounty": 4, "version": "2.14.0"}),
+    "report sla": Context(),
+    "report usage": Context(bounty=5, options={"bounty": 5, "users": "120", "volume": "1,250,000"}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -277,6 +279,7 @@ SUCCESS_MARKERS = (
     "is paused: its SLA clock is stopped",
     "is running again after",
     "shipped in Hummingbot **",
+    "Usage recorded for bounty #",
 )
 
 

@@ -1,6 +1,6 @@
 """The world every abuse case runs against, built through the bot's own commands, and put back after each case.
 
-Three bounties in three phases, so that every command has one it can act on:
+Four bounties in four phases, so that every command has one it can act on:
 
 - #1 Backpack, in development: Erin leads it, Tom is on her team, Dana is the developer, bug #1 is open and
   bug #2 paused (waiting on the exchange);
@@ -9,6 +9,7 @@ Three bounties in three phases, so that every command has one it can act on:
 - #2 Grvt, awaiting payment: Erin leads it.
 - #3 Kraken, in intake: Xena leads it.
 - #4 Bitrue, approved by the vote and awaiting its release: Xena leads it too.
+- #5 Lumen, released and in its maintenance year (moved there by staff): Lena leads it.
 
 Nia has saved step 1 of her own `/bounty start` (the "Continue" button is kept), Erin has a refused form with
 its "Fix my answers" button, and Dana has her checklist menu open. Victor belongs to nothing: the corpus
@@ -189,9 +190,16 @@ async def build_world(
         "leaver": add_user(sandbox, "Lou Leaver"),
         "left": add_user(sandbox, "Leah Left"),
         "victim": add_user(sandbox, "Victor Victim"),
+        "released_lead": add_user(sandbox, "Lena Lumen"),
     }
     erin, staff = cast["exchange"], cast["staff"]
-    bounty_leads = ((erin, "Backpack"), (erin, "Grvt"), (cast["other_lead"], "Kraken"), (cast["other_lead"], "Bitrue"))
+    bounty_leads = (
+        (erin, "Backpack"),
+        (erin, "Grvt"),
+        (cast["other_lead"], "Kraken"),
+        (cast["other_lead"], "Bitrue"),
+        (cast["released_lead"], "Lumen"),
+    )
     for who, name in bounty_leads:
         done = await start_bounty(who, exchange={"exchange": name, "website": f"https://{name.lower()}.exchange"})
         assert "is started" in done.reply.text, done.reply.text
@@ -233,6 +241,17 @@ async def build_world(
             channel=channels[4],
             to=state,
             reason="built, tested and voted on",
+            override=state == "governance",
+        )
+        assert "is now **" in moved.reply.text, moved.reply.text
+    # #5 through to its maintenance year by hand: `/report usage` records a released connector's figures.
+    released = ("review", "awaiting_payment", "funded", "open", "development", "testing", "governance", "approved")
+    for state in (*released, "released", "maintenance"):
+        moved = await staff.run(
+            "bounty advance",
+            channel=channels[5],
+            to=state,
+            reason="shipped by hand for the abuse world",
             override=state == "governance",
         )
         assert "is now **" in moved.reply.text, moved.reply.text
