@@ -16,6 +16,7 @@ from bot.domain.notices import Notice, ts
 from bot.integrations.discord import DiscordAdapter, DiscordRejected, DiscordUnavailable, PrivateChannelSpec
 from bot.outbox import Outbox, PermanentFailure, RetryLater
 from bot.store import bounties
+from bot.store import governance as proposals
 
 Payload = dict[str, Any]
 # Discord only accepts an event that starts in the future; a minute's margin covers the request's trip.
@@ -45,6 +46,8 @@ class DiscordDelivery:
             "bounty.intro_call": self.intro_call,
             "bounty.kickoff": self.kickoff,
             "staff.post": self.post_to_staff,
+            "governance.announce": self.announce_governance,
+            "governance.thread": self.open_discussion_thread,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -100,6 +103,33 @@ class DiscordDelivery:
             raise PermanentFailure(f"staff alerts channel {self.config.discord.staff_alerts_channel!r} not found")
         message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
         return {"message_id": message_id}
+
+    async def announce_governance(self, payload: Payload) -> Payload:
+        """A governance announcement in the governance channel, mentioning the alerts role and no one else."""
+        d = self.config.discord
+        channel = self.adapter.text_channel(d.governance_channel)
+        if channel is None:
+            raise PermanentFailure(f"governance channel {d.governance_channel!r} not found")
+        role = self.adapter.role(d.alerts_role)
+        notice = Notice.from_payload(payload["notice"])
+        message_id = await self.adapter.post_to_role(channel.id, notice, role.id if role is not None else None)
+        return {"message_id": message_id}
+
+    async def open_discussion_thread(self, payload: Payload) -> Payload:
+        """The proposal's discussion: a message in the discussion channel and a public thread on it. The message
+        is recorded before the thread is asked for, so a retry never posts it twice."""
+        bounty_id, round_ = int(payload["bounty_id"]), int(payload["round"])
+        name = self.config.governance.discussion_channel or self.config.discord.governance_channel
+        channel = self.adapter.text_channel(name)
+        if channel is None:
+            raise PermanentFailure(f"discussion channel {name!r} not found")
+        message_id = await proposals.thread_message(self.changes.db.conn, bounty_id, round_)
+        if message_id is None:
+            message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
+            async with self.changes.begin() as ch:
+                await proposals.set_thread_message(ch.tx, bounty_id, round_, message_id)
+        thread_id = await self.adapter.start_thread(channel.id, message_id, str(payload["name"]))
+        return {"message_id": message_id, "thread_id": thread_id}
 
     async def access(self, payload: Payload) -> Payload:
         bounty = await self._bounty(payload)

@@ -61,6 +61,9 @@ AUDIENCES: dict[str, Audience] = {
     "bug resolve": Audience(Access.DEVELOPER, "resolve a bug"),
     "bug reopen": Audience(Access.EXCHANGE, "reopen a bug"),
     "audit": Audience(Access.STAFF, "read the audit trail"),
+    "governance checklist": Audience(Access.STAFF, "record the proposal checklist"),
+    "governance link": Audience(Access.STAFF, "link a governance proposal"),
+    "governance resubmit": Audience(Access.STAFF, "resubmit a governance proposal"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     "checklist tick qa": Audience(Access.STAFF, "tick the QA checklist"),

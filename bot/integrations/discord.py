@@ -298,6 +298,37 @@ class DiscordAdapter:
                 message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
         return message.id
 
+    async def post_to_role(self, channel_id: int, notice: Notice, role_id: int | None) -> int:
+        """Post `notice` mentioning one role, and allowing only that role to be pinged (None: no one)."""
+        channel = self.guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise DiscordRejected(f"channel {channel_id} no longer exists")
+        _, embed, _ = render(notice)
+        content = f"<@&{role_id}>" if role_id is not None else None
+        allowed = discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            replied_user=False,
+            roles=[discord.Object(role_id)] if role_id is not None else False,
+        )
+        with _translate():
+            message = await channel.send(content=content, embed=embed, allowed_mentions=allowed)
+        return message.id
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """A public thread on a message (Discord: POST /channels/{id}/messages/{id}/threads); its id is the
+        message's. A thread the message already has (a retry after a lost answer) counts as made."""
+        try:
+            data = await self.client.http.start_thread_with_message(
+                channel_id, message_id, name=name[:100], auto_archive_duration=10080
+            )
+        except discord.HTTPException as exc:
+            if exc.code == 160004:  # "A thread has already been created for this message"
+                return message_id
+            with _translate():
+                raise
+        return int(data["id"])
+
     async def dm(self, user_id: int, notice: Notice) -> int:
         content, embed, allowed = render(notice)
         with _translate():
