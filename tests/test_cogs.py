@@ -52,4 +52,4 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
         for parameter in command.parameters:
             assert parameter.description and parameter.description != "…", (command.qualified_name, parameter.name)
     # Synced to the configured guild at start, so they are usable at once.
-    assert set(sandbox.state.commands) == {"bounty", "pay", "update", "checklist", "bug", "audit"}
+    assert set(sandbox.state.commands) == {"bounty", "pay", "update", "checklist", "bug", "audit", "governance"}

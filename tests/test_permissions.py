@@ -118,6 +118,9 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bug reopen": {"id": 1},
         "update pause": {"until": "2026-12-10", "reason": "Vacation", "bounty": 1},
         "update settings": {"day": "tuesday", "hour": 9, "timezone": "Europe/Paris", "bounty": 1},
+        "governance checklist": {"item": "specification", "note": "https://example.com/spec", "bounty": 1},
+        "governance link": {"proposal": "0x" + "ab" * 32, "bounty": 1},
+        "governance resubmit": {"proposal": "0x" + "ab" * 32, "bounty": 1},
     }.get(command, {"bounty": 1})
 
 

@@ -187,6 +187,8 @@ CONDITIONS = {
     "checklist": "shows a tick menu to whoever may tick (below)",
     "update post": "also the **Post my update** button of the weekly prompt",
     "bounty reassign": "under staff's alert after 7 days without activity",
+    "governance link": "in `governance`, once the proposal checklist is complete",
+    "governance resubmit": "after a failed vote (`rejected`)",
 }
 
 

@@ -130,8 +130,8 @@ class GovernanceService:
     async def _link(self, actor: Actor, bounty_id: int, text: str, *, resubmit: bool) -> Linked:
         action = "governance resubmit" if resubmit else "governance link"
         bounty, _ = await self.bounties.visible(actor, bounty_id, None, action)
-        _expect_state(bounty, resubmit)
         ref = parse_proposal_ref(text)
+        _expect_state(bounty, resubmit)
         require_checklist(set(await store.checklist(self.ctx.conn, bounty.id)))
         conn = self.ctx.conn
         current = await store.current(conn, bounty.id)

@@ -234,6 +234,9 @@ CONTEXTS: dict[str, Context] = {
     "bug resolve": Context(actor="dev", options={"id": 1}),
     "bug reopen": Context(actor="exchange", options={"id": 1}),
     "audit": Context(),
+    "governance checklist": Context(options={"bounty": 1, "item": "specification", "note": "https://example.com/spec"}),
+    "governance link": Context(options={"bounty": 1, "proposal": "0x" + "ab" * 32}),
+    "governance resubmit": Context(options={"bounty": 1, "proposal": "0x" + "ab" * 32}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -258,6 +261,9 @@ SUCCESS_MARKERS = (
     "Weekly prompts for bounty #",
     "Recorded a refund of",
     "fee is now **",
+    "Proposal checklist of bounty",
+    "Proposal linked for bounty",
+    "Proposal resubmitted for bounty",
 )
 
 
