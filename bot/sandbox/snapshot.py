@@ -138,9 +138,10 @@ class SnapshotHub(LocalServer):
         end: int,
         choices: tuple[str, ...] = ("For", "Against", "Abstain"),
         quorum: float = 0.0,
+        proposal_id: str = "",
     ) -> HubProposal:
         n = next(self._counter)
-        pid = "0x" + secrets.token_hex(32)
+        pid = proposal_id or "0x" + secrets.token_hex(32)
         proposal = HubProposal(
             id=pid,
             space=space,

@@ -235,8 +235,9 @@ CONTEXTS: dict[str, Context] = {
     "bug reopen": Context(actor="exchange", options={"id": 1}),
     "audit": Context(),
     "governance checklist": Context(options={"bounty": 1, "item": "specification", "note": "https://example.com/spec"}),
-    "governance link": Context(options={"bounty": 1, "proposal": "0x" + "ab" * 32}),
-    "governance resubmit": Context(options={"bounty": 1, "proposal": "0x" + "ab" * 32}),
+    # Bounty #4 is in `governance` and #5 `rejected`; the Snapshot stand-in holds these proposals (world.py).
+    "governance link": Context(bounty=None, options={"bounty": 4, "proposal": "0x" + "ab" * 32}),
+    "governance resubmit": Context(bounty=None, options={"bounty": 5, "proposal": "0x" + "cd" * 32}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 

@@ -29,6 +29,7 @@ from bot.clock import ManualClock
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.state import DM
 from bot.sandbox.discord.users import Reply, SandboxUser, add_user
+from bot.sandbox.snapshot import SnapshotHub
 from bot.store import bounties
 from tests.conftest import People
 from tests.intake_helpers import exchange_answers, start_bounty
@@ -170,8 +171,35 @@ class World:
             self._reader.close()
 
 
+# Proposals the Snapshot stand-in holds for the governance commands: bounty #4 awaits its link, #5 its resubmission.
+GOVERNANCE_PROPOSAL = "0x" + "ab" * 32
+RESUBMITTED_PROPOSAL = "0x" + "cd" * 32
+
+
+async def _governance(staff: SandboxUser, lead: SandboxUser, hub: SnapshotHub, clock: ManualClock) -> None:
+    """Bounty #4 in `governance` and #5 `rejected`, both with their proposal checklist complete."""
+    start = clock.now() + 30 * 86_400
+    for pid in (GOVERNANCE_PROPOSAL, RESUBMITTED_PROPOSAL):
+        hub.add(start=start, end=start + 10 * 86_400, proposal_id=pid)
+    for name, last in (("Hyperion", "governance"), ("Lumen", "rejected")):
+        done = await start_bounty(lead, exchange={"exchange": name, "website": f"https://{name.lower()}.exchange"})
+        assert "is started" in done.reply.text, done.reply.text
+        number = int(done.reply.text.split("Bounty #", 1)[1].split()[0].rstrip(".,:"))
+        states = ["review", "awaiting_payment", "funded", "open", "development", "testing", "governance"]
+        for state in states + ([last] if last != "governance" else []):
+            await staff.run("bounty advance", channel="general", to=state, reason="by hand", bounty=number)
+        for item in ("specification", "testing", "maintenance"):
+            await staff.run("governance checklist", channel="general", bounty=number, item=item)
+
+
 async def build_world(
-    bot: BountyBot, sandbox: DiscordSandbox, clock: ManualClock, people: People, tmp_path: Path
+    bot: BountyBot,
+    sandbox: DiscordSandbox,
+    clock: ManualClock,
+    people: People,
+    tmp_path: Path,
+    *,
+    hub: SnapshotHub | None = None,
 ) -> World:
     """Everything in the module docstring, made by people running commands."""
     cast = {
@@ -228,6 +256,9 @@ async def build_world(
     assert checklist.reply.selects, checklist.reply.text
     paused = await cast["dev"].run("update pause", channel=one, until="2026-12-31", reason="Waiting on API keys")
     assert "Weekly prompts are paused until" in paused.reply.text, paused.reply.text
+
+    if hub is not None:
+        await _governance(staff, cast["other_lead"], hub, clock)
 
     # Lou and Leah leave the server (Lou's bounty membership stays: the bot is not told).
     for name in ("leaver", "left"):
