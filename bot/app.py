@@ -22,6 +22,7 @@ from bot.delivery import DiscordDelivery
 from bot.domain.permissions import problems as permission_problems
 from bot.integrations.discord import DiscordAdapter
 from bot.integrations.github import GitHubClient, Pacer
+from bot.integrations.snapshot import SnapshotClient
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
 from bot.services import maintenance
@@ -32,6 +33,9 @@ from bot.services.checklists import ChecklistService
 from bot.services.context import ServiceContext
 from bot.services.developers import DeveloperService
 from bot.services.github_events import GitHubEvents
+from bot.services.governance import POLL as GOVERNANCE_POLL
+from bot.services.governance import READ as GOVERNANCE_READ
+from bot.services.governance import GovernanceService
 from bot.services.guarantee import GUARANTEE, on_guarantee_alert
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
@@ -73,6 +77,7 @@ EXTENSIONS = (
     "cogs.checklist",
     "cogs.bug",
     "cogs.audit",
+    "cogs.governance",
     "cogs.components",
     "cogs.alerts",
     "cogs.release",
@@ -100,6 +105,7 @@ class Services:
     alerts: AlertService
     releases: ReleaseService
     reports: ReportService
+    governance: GovernanceService
 
 
 class BountyBot(commands.Bot):
@@ -168,6 +174,7 @@ class BountyBot(commands.Bot):
         # worker thread the first time a payment is checked (the watcher's first pass, when a bounty awaits one).
         self.verifier = Verifier(self.config)
         bounty_service = BountyService(ctx)
+        self.snapshot = SnapshotClient(self.config.governance.hub_url)
         payment_service = PaymentService(ctx, self.verifier, bounty_service)
         self.watch = PaymentWatch(payment_service)
         bug_service = BugService(ctx, bounty_service)
@@ -186,6 +193,7 @@ class BountyBot(commands.Bot):
             alerts=AlertService(ctx, self.adapter),
             releases=release_service,
             reports=ReportService(ctx, bounty_service),
+            governance=GovernanceService(ctx, bounty_service, self.snapshot),
         )
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
@@ -196,6 +204,8 @@ class BountyBot(commands.Bot):
             self.timers.register(kind, handler)
         self.timers.register(MONTHLY_REPORT, functools.partial(on_monthly_report, self.config))
         self.timers.register(QUARTERLY_REVIEW, functools.partial(on_quarterly_review, self.config))
+        self.timers.register(GOVERNANCE_POLL, self.services.governance.on_poll)
+        self.outbox.register(GOVERNANCE_READ, self.services.governance.read)
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)
@@ -230,6 +240,11 @@ class BountyBot(commands.Bot):
             self.setup_problems += permission_problems(self.adapter.own_permissions(channels, categories))
             # The alerts role: the bot must be able to give it (Manage Roles, above it) and to ping it.
             self.setup_problems += self.services.alerts.setup_problems()
+            discussion = self.config.governance.discussion_channel
+            if discussion and self.adapter.text_channel(discussion) is None:
+                self.setup_problems.append(
+                    f"[governance] discussion_channel: no text channel {discussion!r} in {self.adapter.guild.name}"
+                )
         await report_setup_problems(self.changes, self.setup_problems)
         await self.weekly.adopt()  # developers assigned before weekly prompts existed get theirs
         await self.timers.start()
@@ -333,6 +348,8 @@ class BountyBot(commands.Bot):
             await self.github_client.close()
         if hasattr(self, "verifier"):
             await self.verifier.close()
+        if hasattr(self, "snapshot"):
+            await self.snapshot.close()
         await super().close()
         if hasattr(self, "db"):
             await self.db.close()

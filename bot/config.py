@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.domain.governance import PRESETS, GovernanceRules, Preset
 from bot.domain.sla import ReleaseCalendar, parse_dates, parse_rule
 from bot.domain.timeline import DEFAULT_PHASE_TARGETS, DEFAULT_TOTAL_TARGET, ProcessPhase, TargetRange
 
@@ -208,6 +209,7 @@ class Config:
     github_token: Secret = field(default_factory=lambda: Secret(""))
     github_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
     reports: ReportsConfig = field(default_factory=ReportsConfig)
+    governance: GovernanceRules = field(default_factory=GovernanceRules)
 
     @property
     def secrets(self) -> list[str]:
@@ -235,6 +237,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "chains": tuple(DEFAULT_CHAINS),
     "github": tuple(GitHubConfig.__dataclass_fields__),
     "reports": tuple(ReportsConfig.__dataclass_fields__),
+    "governance": tuple(GovernanceRules.__dataclass_fields__),
 }
 _CHAIN_KEYS = ("chain_id", "rpc_urls", "receiver", "tokens", "finality", "seconds_per_block")
 
@@ -424,6 +427,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
     reports = ReportsConfig(
         **{key: r.positive("reports", rp, key, getattr(ReportsConfig, key)) for key in _SECTIONS["reports"]}
     )
+    governance = _parse_governance(r)
 
     if r.problems:
         raise ConfigError(r.problems)
@@ -444,6 +448,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], *, base_dir: P
         github_token=Secret(env.get("GITHUB_TOKEN", "")),
         github_webhook_secret=Secret(env.get("GITHUB_WEBHOOK_SECRET", "")),
         reports=reports,
+        governance=governance,
     )
 
 
@@ -506,6 +511,63 @@ def _parse_github(r: _Reader) -> GitHubConfig:
         webhook_host=r.get("github", g, "webhook_host", str, d.webhook_host),
         webhook_port=port,
         webhook_path=path,
+    )
+
+
+_SPACE_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
+def _parse_governance(r: _Reader) -> GovernanceRules:
+    """`[governance]`: a preset (`process` or `hgp`), then any of its fields overridden one by one."""
+    g = r.section("governance")
+    name = r.get("governance", g, "preset", str, Preset.PROCESS.value)
+    if name not in {p.value for p in Preset}:
+        r.problems.append(f"[governance] preset: {name!r} is not a preset (process or hgp)")
+        name = Preset.PROCESS.value
+    preset = Preset(name)
+    base = GovernanceRules(preset=preset, **PRESETS[preset])
+    sec = "governance"
+    threshold = r.get(sec, g, "approval_threshold", float, base.approval_threshold)
+    if not 50 <= threshold < 100:
+        r.problems.append(
+            f"[governance] approval_threshold: the percent of For votes to exceed must be 50–99.99, got {threshold}"
+        )
+    space = r.get(sec, g, "space", str, base.space)
+    if not _SPACE_RE.match(space):
+        r.problems.append(f"[governance] space: {space!r} is not a Snapshot space id (like hbot.eth)")
+    channel = r.get(sec, g, "discussion_channel", str, base.discussion_channel)
+    if channel and not _NAME_RE.match(channel):
+        r.problems.append(
+            f"[governance] discussion_channel: {channel!r} is not a channel name "
+            '(give the plain name without #, its numeric id, or "" for the governance channel)'
+        )
+    choices = {}
+    for key in ("yes_choices", "no_choices"):
+        value = g.get(key, list(getattr(base, key)))
+        if not isinstance(value, list) or not value or not all(isinstance(c, str) and c.strip() for c in value):
+            r.problems.append(f'[governance] {key}: must be a non-empty list of choice names, like ["For", "Yes"]')
+            value = list(getattr(base, key))
+        choices[key] = tuple(c.strip() for c in value)
+    both = {c.casefold() for c in choices["yes_choices"]} & {c.casefold() for c in choices["no_choices"]}
+    if both:
+        r.problems.append(f"[governance] yes_choices and no_choices both name {', '.join(sorted(both))}")
+    proposal_threshold = r.get(sec, g, "proposal_threshold", int, base.proposal_threshold)
+    if proposal_threshold < 0:
+        r.problems.append(f"[governance] proposal_threshold: must be 0 or more HBOT, got {proposal_threshold}")
+    return GovernanceRules(
+        preset=preset,
+        discussion_days=r.positive(sec, g, "discussion_days", base.discussion_days),
+        vote_days=r.positive(sec, g, "vote_days", base.vote_days),
+        approval_threshold=threshold,
+        quorum=r.positive(sec, g, "quorum", base.quorum),
+        space=space,
+        proposal_threshold=proposal_threshold,
+        discussion_channel=channel,
+        yes_choices=choices["yes_choices"],
+        no_choices=choices["no_choices"],
+        hub_url=r.url(sec, g, "hub_url", base.hub_url, ("http", "https")),
+        poll_minutes=r.positive(sec, g, "poll_minutes", base.poll_minutes),
+        retry_minutes=r.positive(sec, g, "retry_minutes", base.retry_minutes),
     )
 
 

@@ -24,6 +24,7 @@ from bot.integrations.discord import (
 )
 from bot.outbox import Outbox, PermanentFailure, RetryLater
 from bot.store import alerts, bounties
+from bot.store import governance as proposals
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class DiscordDelivery:
             "governance.announce": self.announce_governance,
             "governance.dm": self.dm_governance,
             "announcements.post": self.post_to_announcements,
+            "governance.thread": self.open_discussion_thread,
         }
         for kind, handler in handlers.items():
             outbox.register(kind, self._guarded(handler))
@@ -121,6 +123,22 @@ class DiscordDelivery:
             raise PermanentFailure(f"announcements channel {self.config.discord.announcements_channel!r} not found")
         message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
         return {"message_id": message_id}
+
+    async def open_discussion_thread(self, payload: Payload) -> Payload:
+        """The proposal's discussion: a message in the discussion channel and a public thread on it. The message
+        is recorded before the thread is asked for, so a retry never posts it twice."""
+        bounty_id, round_ = int(payload["bounty_id"]), int(payload["round"])
+        name = self.config.governance.discussion_channel or self.config.discord.governance_channel
+        channel = self.adapter.text_channel(name)
+        if channel is None:
+            raise PermanentFailure(f"discussion channel {name!r} not found")
+        message_id = await proposals.thread_message(self.changes.db.conn, bounty_id, round_)
+        if message_id is None:
+            message_id = await self.adapter.post(channel.id, Notice.from_payload(payload["notice"]))
+            async with self.changes.begin() as ch:
+                await proposals.set_thread_message(ch.tx, bounty_id, round_, message_id)
+        thread_id = await self.adapter.start_thread(channel.id, message_id, str(payload["name"]))
+        return {"message_id": message_id, "thread_id": thread_id}
 
     async def access(self, payload: Payload) -> Payload:
         bounty = await self._bounty(payload)

@@ -18,6 +18,7 @@ from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import SandboxUser, add_user
 from bot.sandbox.evm import LocalChain, start_chain
 from bot.sandbox.harness import running_bot, sandbox_config
+from bot.sandbox.snapshot import SnapshotHub
 from bot.sandbox.solana_rpc import SolanaSandbox
 
 START = int(datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp())
@@ -136,6 +137,17 @@ def pay_config(
 async def pay_bot(pay_config: Config, clock: ManualClock) -> AsyncIterator[BountyBot]:
     async with running_bot(pay_config, clock=clock) as running:
         yield running
+
+
+@pytest.fixture
+async def snapshot_hub(clock: ManualClock) -> AsyncIterator[SnapshotHub]:
+    """The Snapshot hub stand-in, on the test's clock (a proposal's state follows it, as the hub's does)."""
+    hub = SnapshotHub(clock=lambda: float(clock.now()))
+    await hub.start()
+    yield hub
+    await hub.stop()
+    # Every query the bot sent must be one the hub's schema accepts.
+    assert hub.violations == [], "\n".join(hub.violations)
 
 
 @pytest.fixture(autouse=True)

@@ -64,4 +64,5 @@ async def test_every_extension_loads_and_every_command_declares_its_access(
         "alerts",
         "release",
         "report",
+        "governance",
     }

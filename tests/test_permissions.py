@@ -130,6 +130,9 @@ def options(command: str, w: World) -> dict[str, Any]:
         "alerts dm off": {},
         "release record": {"bounty": 1, "version": "2.14.0"},
         "report usage": {"bounty": 1, "users": "120", "volume": "250000"},
+        "governance checklist": {"item": "specification", "note": "https://example.com/spec", "bounty": 1},
+        "governance link": {"proposal": "0x" + "ab" * 32, "bounty": 1},
+        "governance resubmit": {"proposal": "0x" + "ab" * 32, "bounty": 1},
     }.get(command, {"bounty": 1})
 
 

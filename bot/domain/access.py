@@ -71,6 +71,9 @@ AUDIENCES: dict[str, Audience] = {
     "release record": Audience(Access.STAFF, "record a release"),
     "report sla": Audience(Access.STAFF, "see the SLA report"),
     "report usage": Audience(Access.STAFF, "record usage figures"),
+    "governance checklist": Audience(Access.STAFF, "record the proposal checklist"),
+    "governance link": Audience(Access.STAFF, "link a governance proposal"),
+    "governance resubmit": Audience(Access.STAFF, "resubmit a governance proposal"),
     # Buttons and menus.
     "checklist tick implementation": Audience(Access.DEVELOPER, "tick the implementation checklist"),
     # The QA protocol: one audience per group of QA items (bot/domain/qa.py, QaGroup.action).
@@ -205,6 +208,8 @@ CONDITIONS = {
     "bug pause": "waiting on the exchange",
     "bug resume": "so the exchange can restart the clock when it answers",
     "release record": "once the bounty is approved",
+    "governance link": "in `governance`, once the proposal checklist is complete",
+    "governance resubmit": "after a failed vote (`rejected`)",
 }
 
 

@@ -33,3 +33,7 @@ class NotFound(UserFacingError):
 
 class Conflict(UserFacingError):
     """Someone else changed the thing first: the request was decided on what no longer holds, so nothing was done."""
+
+
+class Unavailable(UserFacingError):
+    """An outside system the request needs did not answer: nothing was done, and trying again later may work."""

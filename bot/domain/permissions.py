@@ -21,6 +21,7 @@ LABELS = {
     "manage_channels": "Manage Channels",
     "manage_roles": "Manage Roles",
     "manage_events": "Manage Events",
+    "create_public_threads": "Create Public Threads",  # the governance discussion thread
 }
 
 # What the bot's role must hold in the server (the README's list).

@@ -381,6 +381,20 @@ class DiscordAdapter:
                     return True
         return False
 
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """A public thread on a message (Discord: POST /channels/{id}/messages/{id}/threads); its id is the
+        message's. A thread the message already has (a retry after a lost answer) counts as made."""
+        try:
+            data = await self.client.http.start_thread_with_message(
+                channel_id, message_id, name=name[:100], auto_archive_duration=10080
+            )
+        except discord.HTTPException as exc:
+            if exc.code == 160004:  # "A thread has already been created for this message"
+                return message_id
+            with _translate():
+                raise
+        return int(data["id"])
+
     async def dm(self, user_id: int, notice: Notice) -> int:
         content, embed, allowed = render(notice)
         with _translate():

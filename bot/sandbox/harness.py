@@ -27,6 +27,9 @@ def sandbox_config(
         "database": {"path": str(database)},
         # Tests and the demo call the watcher themselves; the background pass stays out of their way.
         "payments": {"watch_interval_seconds": 3600.0},
+        # Never the real hub: a local port nothing listens on, until a test or the demo starts the Snapshot
+        # stand-in (bot/sandbox/snapshot.py) and passes `governance={"hub_url": hub.graphql_url}`.
+        "governance": {"hub_url": "http://127.0.0.1:9/graphql"},
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}

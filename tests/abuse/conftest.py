@@ -11,7 +11,12 @@ import pytest
 
 from bot.app import BountyBot
 from bot.clock import ManualClock
+from bot.config import Config
 from bot.sandbox.discord.server import DiscordSandbox
+from bot.sandbox.evm import LocalChain
+from bot.sandbox.harness import sandbox_config
+from bot.sandbox.snapshot import SnapshotHub
+from bot.sandbox.solana_rpc import SolanaSandbox
 from tests.abuse.report import REPORT
 from tests.abuse.world import World, build_world
 from tests.conftest import People
@@ -38,10 +43,38 @@ def errors() -> Iterator[list[logging.LogRecord]]:
 
 
 @pytest.fixture
+def pay_config(
+    sandbox: DiscordSandbox,
+    tmp_path: Path,
+    eth_chain: LocalChain,
+    bsc_chain: LocalChain,
+    solana_rpc: SolanaSandbox,
+    snapshot_hub: SnapshotHub,
+) -> Config:
+    """The payment tests' configuration, with the Snapshot stand-in for the governance commands."""
+    return sandbox_config(
+        sandbox,
+        tmp_path / "pay.db",
+        chains={
+            "ethereum": {"rpc_urls": [eth_chain.url]},
+            "bsc": {"rpc_urls": [bsc_chain.url]},
+            "solana": {"rpc_urls": [solana_rpc.url]},
+        },
+        payments={"rpc_timeout_seconds": 2.0},
+        governance={"hub_url": snapshot_hub.graphql_url},
+    )
+
+
+@pytest.fixture
 async def world(
-    pay_bot: BountyBot, sandbox: DiscordSandbox, clock: ManualClock, people: People, tmp_path: Path
+    pay_bot: BountyBot,
+    sandbox: DiscordSandbox,
+    clock: ManualClock,
+    people: People,
+    tmp_path: Path,
+    snapshot_hub: SnapshotHub,
 ) -> AsyncIterator[World]:
-    built = await build_world(pay_bot, sandbox, clock, people, tmp_path)
+    built = await build_world(pay_bot, sandbox, clock, people, tmp_path, hub=snapshot_hub)
     yield built
     built.close()
 

@@ -246,6 +246,10 @@ CONTEXTS: dict[str, Context] = {
     "release record": Context(bounty=4, options={"bounty": 4, "version": "2.14.0"}),
     "report sla": Context(),
     "report usage": Context(bounty=5, options={"bounty": 5, "users": "120", "volume": "1,250,000"}),
+    "governance checklist": Context(options={"bounty": 1, "item": "specification", "note": "https://example.com/spec"}),
+    # Bounty #6 is in `governance` and #7 `rejected`; the Snapshot stand-in holds these proposals (world.py).
+    "governance link": Context(bounty=None, options={"bounty": 6, "proposal": "0x" + "ab" * 32}),
+    "governance resubmit": Context(bounty=None, options={"bounty": 7, "proposal": "0x" + "cd" * 32}),
 }
 DEFAULT_CONTEXT = Context()  # a command added later runs as staff in bounty #1's channel until it has its own
 
@@ -280,6 +284,9 @@ SUCCESS_MARKERS = (
     "is running again after",
     "shipped in Hummingbot **",
     "Usage recorded for bounty #",
+    "Proposal checklist of bounty",
+    "Proposal linked for bounty",
+    "Proposal resubmitted for bounty",
 )
 
 

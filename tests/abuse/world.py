@@ -10,6 +10,8 @@ Four bounties in four phases, so that every command has one it can act on:
 - #3 Kraken, in intake: Xena leads it.
 - #4 Bitrue, approved by the vote and awaiting its release: Xena leads it too.
 - #5 Lumen, released and in its maintenance year (moved there by staff): Lena leads it.
+- #6 Hyperion in `governance` awaiting its proposal link, #7 Quasar `rejected` awaiting resubmission (with a Snapshot
+  stand-in): Xena leads both.
 
 Nia has saved step 1 of her own `/bounty start` (the "Continue" button is kept), Erin has a refused form with
 its "Fix my answers" button, and Dana has her checklist menu open. Victor belongs to nothing: the corpus
@@ -32,6 +34,7 @@ from bot.clock import ManualClock
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.state import DM
 from bot.sandbox.discord.users import Reply, SandboxUser, add_user
+from bot.sandbox.snapshot import SnapshotHub
 from bot.store import bounties
 from tests.conftest import People
 from tests.intake_helpers import exchange_answers, start_bounty
@@ -173,8 +176,42 @@ class World:
             self._reader.close()
 
 
+# Proposals the Snapshot stand-in holds for the governance commands: bounty #6 awaits its link, #7 its resubmission.
+GOVERNANCE_PROPOSAL = "0x" + "ab" * 32
+RESUBMITTED_PROPOSAL = "0x" + "cd" * 32
+
+
+async def _governance(staff: SandboxUser, lead: SandboxUser, hub: SnapshotHub, clock: ManualClock) -> None:
+    """Bounty #6 in `governance` and #7 `rejected`, both with their proposal checklist complete."""
+    start = clock.now() + 30 * 86_400
+    for pid in (GOVERNANCE_PROPOSAL, RESUBMITTED_PROPOSAL):
+        hub.add(start=start, end=start + 10 * 86_400, proposal_id=pid)
+    for name, last in (("Hyperion", "governance"), ("Quasar", "rejected")):
+        done = await start_bounty(lead, exchange={"exchange": name, "website": f"https://{name.lower()}.exchange"})
+        assert "is started" in done.reply.text, done.reply.text
+        number = int(done.reply.text.split("Bounty #", 1)[1].split()[0].rstrip(".,:"))
+        states = ["review", "awaiting_payment", "funded", "open", "development", "testing", "governance"]
+        for state in states + ([last] if last != "governance" else []):
+            await staff.run(
+                "bounty advance",
+                channel="general",
+                to=state,
+                reason="moved by hand for the abuse world",
+                bounty=number,
+                override=state == "governance",
+            )
+        for item in ("specification", "testing", "maintenance"):
+            await staff.run("governance checklist", channel="general", bounty=number, item=item)
+
+
 async def build_world(
-    bot: BountyBot, sandbox: DiscordSandbox, clock: ManualClock, people: People, tmp_path: Path
+    bot: BountyBot,
+    sandbox: DiscordSandbox,
+    clock: ManualClock,
+    people: People,
+    tmp_path: Path,
+    *,
+    hub: SnapshotHub | None = None,
 ) -> World:
     """Everything in the module docstring, made by people running commands."""
     cast = {
@@ -266,6 +303,9 @@ async def build_world(
     assert checklist.reply.selects, checklist.reply.text
     paused = await cast["dev"].run("update pause", channel=one, until="2026-12-31", reason="Waiting on API keys")
     assert "Weekly prompts are paused until" in paused.reply.text, paused.reply.text
+
+    if hub is not None:
+        await _governance(staff, cast["other_lead"], hub, clock)
 
     # Lou and Leah leave the server (Lou's bounty membership stays: the bot is not told).
     for name in ("leaver", "left"):

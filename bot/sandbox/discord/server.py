@@ -27,12 +27,15 @@ from bot.sandbox.discord.state import (
     ATTACH_FILES,
     CATEGORY,
     CATEGORY_CHANNEL_LIMIT,
+    CREATE_PUBLIC_THREADS,
     DM,
     EMBED_LINKS,
+    HAS_THREAD,
     MANAGE_CHANNELS,
     MANAGE_EVENTS,
     MANAGE_ROLES,
     MENTION_EVERYONE,
+    PUBLIC_THREAD,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     TEXT,
@@ -286,6 +289,8 @@ class DiscordSandbox:
             checks.append(("GuildRoleResponse", data["role"], f"{event}.role"))
         elif event in ("CHANNEL_CREATE", "CHANNEL_UPDATE"):
             checks.append(("GuildChannelResponse", data, event))
+        elif event == "THREAD_CREATE":
+            checks.append(("ThreadResponse", {k: v for k, v in data.items() if k != "newly_created"}, event))
         elif event == "GUILD_SCHEDULED_EVENT_CREATE":
             checks.append(("ExternalScheduledEventResponse", data, event))
         elif event == "INTERACTION_CREATE":
@@ -1104,6 +1109,57 @@ class DiscordSandbox:
             message = self._message(p["cid"], body)
             self._store_message(message)
             return 200, self.public(message)
+
+        @r("POST", "/channels/{cid}/messages/{mid}/threads")
+        async def start_thread(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:
+            # "Start Thread from Message" (discord-api-docs, resources/channel#start-thread-from-message): on a
+            # GUILD_TEXT channel it creates a PUBLIC_THREAD whose id is the message's; it needs Create Public
+            # Threads (topics/permissions: "Allows for creating public and announcement threads"); a message
+            # has at most one thread (160004, topics/opcodes-and-status-codes); it fires THREAD_CREATE.
+            channel = self._channel(p["cid"])
+            if channel["type"] != TEXT:
+                raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            rules.require(s, VIEW_CHANNEL | CREATE_PUBLIC_THREADS, p["cid"])
+            message = next((m for m in s.messages.get(p["cid"], []) if m["id"] == p["mid"]), None)
+            if message is None:
+                raise DiscordError(404, 10008, "Unknown Message")
+            if p["mid"] in s.threads:
+                raise DiscordError(400, 160004, "A thread has already been created for this message", bot_fault=False)
+            name = str(body["name"]).strip()
+            if not 1 <= len(name) <= 100:
+                raise DiscordError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {"name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be 1-100 in length."}]}},
+                )
+            archive = body.get("auto_archive_duration") or 4320
+            thread = {
+                "id": p["mid"],
+                "type": PUBLIC_THREAD,
+                "guild_id": s.guild_id,
+                "parent_id": p["cid"],
+                "owner_id": s.bot_id,
+                "name": name,
+                "flags": 0,
+                "last_message_id": None,
+                "rate_limit_per_user": int(body.get("rate_limit_per_user") or 0),
+                "message_count": 0,
+                "member_count": 1,
+                "total_message_sent": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "archive_timestamp": iso(self.clock()),
+                    "auto_archive_duration": archive,
+                    "locked": False,
+                    "create_timestamp": iso(self.clock()),
+                },
+            }
+            s.threads[p["mid"]] = thread
+            s.messages.setdefault(p["mid"], [])
+            message["flags"] |= HAS_THREAD
+            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+            return 201, thread
 
         @r("GET", "/channels/{cid}/messages")
         async def history(request: web.Request, p: dict[str, str], body: Any) -> tuple[int, Any]:

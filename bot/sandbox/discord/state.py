@@ -30,6 +30,7 @@ CHANGE_NICKNAME = 1 << 26
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
 MANAGE_EVENTS = 1 << 33
+CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_EVENTS = 1 << 44
 ALL_PERMISSIONS = (1 << 51) - 1
 
@@ -49,6 +50,7 @@ PERMISSION_NAMES = {
     MANAGE_ROLES: "Manage Roles",
     USE_APPLICATION_COMMANDS: "Use Application Commands",
     MANAGE_EVENTS: "Manage Events",
+    CREATE_PUBLIC_THREADS: "Create Public Threads",
     CREATE_EVENTS: "Create Events",
 }
 
@@ -74,6 +76,7 @@ README_BOT_PERMISSIONS = (
     | MANAGE_CHANNELS
     | MANAGE_ROLES
     | MANAGE_EVENTS
+    | CREATE_PUBLIC_THREADS
 )
 
 
@@ -81,7 +84,9 @@ def permission_names(bits: int) -> list[str]:
     return [name for bit, name in PERMISSION_NAMES.items() if bits & bit] or [f"0x{bits:x}"]
 
 
-TEXT, DM, CATEGORY = 0, 1, 4
+TEXT, DM, CATEGORY, PUBLIC_THREAD = 0, 1, 4, 11
+# A message's flag once a thread was started from it (resources/message#message-object-message-flags).
+HAS_THREAD = 1 << 5
 CATEGORY_CHANNEL_LIMIT = 50
 
 
@@ -125,6 +130,7 @@ class SandboxState:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # public threads, by id (= their message's)
     commands: dict[str, dict[str, Any]] = field(default_factory=dict)
     guild: dict[str, Any] = field(default_factory=dict)
     application: dict[str, Any] = field(default_factory=dict)
