@@ -24,6 +24,7 @@ from bot.integrations.discord import DiscordAdapter
 from bot.integrations.github import GitHubClient, Pacer
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
+from bot.services import dues
 from bot.services.bounties import BountyService
 from bot.services.bugs import BUG_SLA, BugService, on_bug_sla
 from bot.services.checklists import ChecklistService
@@ -34,6 +35,7 @@ from bot.services.guarantee import GUARANTEE, on_guarantee_alert
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.payouts import PAYOUT_REMINDER, PayoutService, on_payout_reminder
 from bot.services.refunds import RefundService
 from bot.services.setup import report_setup_problems
 from bot.services.updates import UpdateService
@@ -88,6 +90,7 @@ class Services:
     checklists: ChecklistService
     bugs: BugService
     refunds: RefundService
+    payouts: PayoutService
 
 
 class BountyBot(commands.Bot):
@@ -169,12 +172,15 @@ class BountyBot(commands.Bot):
             checklists=ChecklistService(ctx, bounty_service),
             bugs=bug_service,
             refunds=RefundService(ctx, bounty_service),
+            payouts=PayoutService(ctx, bounty_service),
         )
+        dues.configure(self.config)  # the renewal amount a renewal due opens with
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
         self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
         self.timers.register(BUG_SLA, on_bug_sla)
         self.timers.register(GUARANTEE, on_guarantee_alert)
+        self.timers.register(PAYOUT_REMINDER, on_payout_reminder)
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)
