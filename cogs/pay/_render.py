@@ -193,13 +193,14 @@ def verdict_embed(recorded: Recorded) -> discord.Embed:
     embed = discord.Embed(title=title, description=verdict.message, colour=COLORS[_TONE.get(verdict.reason, "alert")])
     if recorded.funded:
         embed.add_field(name="Bounty funded", value=f"Bounty #{recorded.bounty.id} is now funded. Thank you!")
-    elif recorded.renewed:
-        years = " and ".join(str(y) for y in recorded.renewed)
-        embed.add_field(
-            name="Maintenance renewed",
-            value=f"Bounty #{recorded.bounty.id}'s renewal for maintenance year {years} is paid. Thank you!",
-        )
-    elif verdict.reason in (Reason.PAID, Reason.PARTIAL):
-        embed.add_field(name="Still owed", value=f"{show_usd(recorded.owed)} USD")
+    else:
+        if recorded.renewed:
+            years = " and ".join(str(y) for y in recorded.renewed)
+            embed.add_field(
+                name="Maintenance renewed",
+                value=f"Bounty #{recorded.bounty.id}'s renewal for maintenance year {years} is paid. Thank you!",
+            )
+        if verdict.reason in (Reason.PAID, Reason.PARTIAL) and (recorded.owed or not recorded.renewed):
+            embed.add_field(name="Still owed", value=f"{show_usd(recorded.owed)} USD")
     embed.set_footer(text=f"reason: {verdict.reason.value}")
     return embed

@@ -217,6 +217,17 @@ async def build_world(
     assert "Bug #1" in bug.reply.text, bug.reply.text
     for state in ("review", "awaiting_payment"):
         await staff.run("bounty advance", channel=two, to=state, reason="docs complete")
+    # Bounty #4 (Hyperliquid) is past its merge (moved by hand), so its developer's payout can be recorded.
+    done = await start_bounty(
+        cast["other_lead"], exchange={"exchange": "Hyperliquid", "website": "https://hyperliquid.exchange"}
+    )
+    assert "is started" in done.reply.text, done.reply.text
+    await bot.outbox.drain()
+    merged = await bounties.get(bot.db.conn, 4)
+    assert merged is not None and merged.channel_id is not None
+    channels[4] = merged.channel_id
+    for state in ("review", "awaiting_payment", "funded", "open", "development", "testing", "governance"):
+        await staff.run("bounty advance", channel=merged.channel_id, to=state, reason="merged by hand")
 
     step1 = await cast["newcomer"].run("bounty start", channel="developer")
     saved = await cast["newcomer"].submit(step1, NEWCOMER_ANSWERS)
