@@ -260,7 +260,9 @@ async def build(
                 wallets,
             )
             await tx.executemany(
-                "INSERT INTO payment_references (bounty_id, reference, created_at) VALUES (?, ?, ?)", references
+                # Each bounty's fee due exists (a trigger makes it with the bounty): it carries the reference.
+                "UPDATE dues SET reference = ? WHERE bounty_id = ? AND kind = 'fee'",
+                [(reference, bounty_id) for bounty_id, reference, _ in references],
             )
             # Open bugs, each with its SLA checkpoints pending, make up the rest of the pending timers.
             bug_rows: list[tuple[object, ...]] = []

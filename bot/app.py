@@ -25,7 +25,7 @@ from bot.integrations.github import GitHubClient, Pacer
 from bot.integrations.snapshot import SnapshotClient
 from bot.mirror import GitHubMirror
 from bot.outbox import Outbox
-from bot.services import maintenance
+from bot.services import dues, maintenance
 from bot.services.alerts import AlertService
 from bot.services.bounties import BountyService
 from bot.services.bugs import BUG_SLA, BugService, on_bug_sla
@@ -40,6 +40,7 @@ from bot.services.guarantee import GUARANTEE, on_guarantee_alert
 from bot.services.intake import IntakeService
 from bot.services.lifecycle import PHASE_OVERRUN, TOTAL_OVERRUN, on_phase_overrun, on_total_overrun
 from bot.services.payments import PaymentService, PaymentWatch
+from bot.services.payouts import PAYOUT_REMINDER, PayoutService, on_payout_reminder
 from bot.services.qa import QaService
 from bot.services.refunds import RefundService
 from bot.services.releases import ReleaseService
@@ -106,6 +107,7 @@ class Services:
     releases: ReleaseService
     reports: ReportService
     governance: GovernanceService
+    payouts: PayoutService
 
 
 class BountyBot(commands.Bot):
@@ -194,7 +196,9 @@ class BountyBot(commands.Bot):
             releases=release_service,
             reports=ReportService(ctx, bounty_service),
             governance=GovernanceService(ctx, bounty_service, self.snapshot),
+            payouts=PayoutService(ctx, bounty_service),
         )
+        dues.configure(self.config)  # the renewal amount a renewal due opens with
 
         self.timers.register(PHASE_OVERRUN, functools.partial(on_phase_overrun, self.config))
         self.timers.register(TOTAL_OVERRUN, functools.partial(on_total_overrun, self.config))
@@ -206,6 +210,7 @@ class BountyBot(commands.Bot):
         self.timers.register(QUARTERLY_REVIEW, functools.partial(on_quarterly_review, self.config))
         self.timers.register(GOVERNANCE_POLL, self.services.governance.on_poll)
         self.outbox.register(GOVERNANCE_READ, self.services.governance.read)
+        self.timers.register(PAYOUT_REMINDER, on_payout_reminder)
         self.weekly = WeeklyPrompts(ctx)
         for kind, handler in self.weekly.handlers().items():
             self.timers.register(kind, handler)

@@ -26,7 +26,7 @@ from bot.domain.lifecycle import State
 from bot.domain.models import Bounty
 from bot.integrations.github import Board, GitHubClient, GitHubRateLimited, GitHubRejected
 from bot.outbox import Outbox, PermanentFailure, RetryLater
-from bot.store import bounties, bugs, checklists
+from bot.store import bounties, bugs, checklists, payouts
 from bot.store import github as store
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,8 @@ class GitHubMirror:
         client = self._live
         bounty_id = int(payload["bounty_id"])
         row, bounty = await self._published(bounty_id)
-        status = github_text.BOARD_STATUS.get(bounty.state)
+        payout = await payouts.get(self.changes.db.conn, bounty_id)
+        status = github_text.board_status(bounty.state, developer_paid=payout is not None and payout.paid)
         if status is None:
             return {"skipped": bounty.state.value}
         board = await self._the_board(client)

@@ -113,6 +113,7 @@ def options(command: str, w: World) -> dict[str, Any]:
         "bounty cancel": {"reason": "matrix", "bounty": 1},
         "bounty fee": {"amount": "15000", "bounty": 1},
         "bounty refund": {"amount": "100", "via": "wire", "reference": "BACK-1", "bounty": 1},
+        "bounty payout record": {"tx": "0x" + "ef" * 32, "bounty": 1},
         "pay wallet": {"chain": "ethereum", "address": "0x" + "ab" * 20, "bounty": 1},
         "pay submit": {"chain": "ethereum", "tx": "0x" + "cd" * 32, "bounty": 1},
         "pay confirm-escrow": {"reference": "WIRE-8", "amount": "10000", "bounty": 1},

@@ -36,10 +36,19 @@ BOARD_STATUS: dict[State, str] = {
     State.GOVERNANCE: "Merged",
     State.REJECTED: "Merged",
     State.APPROVED: "Merged",
-    State.RELEASED: "Paid",
-    State.MAINTENANCE: "Paid",
-    State.ENDED: "Paid",
+    State.RELEASED: "Merged",
+    State.MAINTENANCE: "Merged",
+    State.ENDED: "Merged",
 }
+
+
+def board_status(state: State, *, developer_paid: bool) -> str | None:
+    """The Bounties Board Status of a published bounty: Paid once the developer's payout is recorded (from the
+    merge on), else what its state says; None before publication or once stopped (the item is left as it was)."""
+    status = BOARD_STATUS.get(state)
+    if status is None:
+        return None
+    return "Paid" if developer_paid else status
 
 
 def marker(bounty_id: int) -> str:

@@ -100,6 +100,7 @@ class Expectation:
     sender: str | None  # the registered wallet, if any
     reference: str | None = None  # Solana Pay reference key
     any_sender: bool = False  # a staff check of one transaction, whoever paid
+    references: tuple[str, ...] = ()  # the bounty's other Solana Pay references (one per due): any identifies it
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,9 @@ def evaluate(facts: TxFacts, expect: Expectation, *, seconds_per_block: float = 
                 f"The tokens went to {where}, not to the Foundation's {chain.label} address `{expect.receiver}`.",
             )
         return Verdict(Reason.NO_TRANSFER, f"Transaction {for_discord_code(tx)} moved no USDC or USDT.")
-    if expect.any_sender or (expect.reference is not None and expect.reference in facts.account_keys):
+    keys = set(facts.account_keys)
+    carried = any(r in keys for r in (expect.reference, *expect.references) if r is not None)
+    if expect.any_sender or carried:
         accepted = ours  # a staff check, or a Solana Pay transfer carrying this bounty's own reference key
     elif expect.sender is not None:
         accepted = [t for t in ours if same(t.sender, expect.sender, chain)]

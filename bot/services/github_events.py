@@ -36,6 +36,7 @@ from bot.integrations.github import (
     iso,
     recent_releases,
 )
+from bot.services import payouts
 from bot.services.bugs import BugService
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import transition
@@ -104,6 +105,8 @@ class GitHubEvents:
                             ch, self.ctx.config, bounty, after, role=Role.SYSTEM, actor_id=None, reason=reason
                         )
                         moved.append(row.bounty_id)
+                if state == "merged":
+                    await payouts.on_merged(ch, row.bounty_id)  # the developer is paid within 30 days of it
         return moved
 
     async def on_release(self, release: ReleaseInfo) -> list[int]:

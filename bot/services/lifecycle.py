@@ -22,7 +22,7 @@ from bot.domain.errors import Conflict, NotFound
 from bot.domain.lifecycle import PROCESS_PHASE, Role, State, check_transition, moved_meanwhile
 from bot.domain.models import Bounty
 from bot.domain.timeline import DAY, Bound, TargetRange, bounds_ahead, phase_spans, process_span
-from bot.services import guarantee
+from bot.services import dues, guarantee, payouts
 from bot.store import audit, bounties
 from bot.store.timers import TimerRow
 
@@ -108,6 +108,8 @@ async def transition(
     if PROCESS_PHASE[target] is None:
         await ch.cancel_timers(subject(bounty.id), TOTAL_OVERRUN)  # out of the process: its clock stops
     await guarantee.on_transition(ch, subject(bounty.id), bounty.state, target)
+    await dues.on_transition(ch, bounty.id, bounty.state, target)
+    await payouts.on_transition(ch, bounty.id, bounty.state, target)
     updated = await bounties.get(ch.tx, bounty.id)
     assert updated is not None
     notice = notices.state_changed(updated, bounty.state, target, reason=reason).to_payload()

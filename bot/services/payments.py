@@ -11,15 +11,26 @@ import sqlite3
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import aiosqlite
+
 from bot.changes import Change
 from bot.domain import notices
 from bot.domain.access import Actor
+from bot.domain.dues import (
+    FEE_PAYABLE,
+    RENEWAL_PAYABLE,
+    Due,
+    DueKind,
+    open_dues,
+    settled_text,
+    shown_due,
+    split,
+)
 from bot.domain.errors import InvalidInput, RuleViolation
 from bot.domain.inert import for_discord_code
 from bot.domain.lifecycle import Role, State
 from bot.domain.models import Bounty
 from bot.domain.payments import (
-    NORMAL_DECIMALS,
     Chain,
     Match,
     Reason,
@@ -32,24 +43,24 @@ from bot.domain.payments import (
     evm_address_problem,
     normalized,
     parse_amount,
-    settle,
     show,
     show_usd,
     solana_address_problem,
     split_payment_key,
-    to_base_units,
     tx_problem,
     wire_reference_problem,
 )
 from bot.integrations.rpc import RpcUnavailable
+from bot.services import maintenance
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
 from bot.services.verification import Verifier
 from bot.store import bounties, payments
+from bot.store import dues as dues_store
 from bot.store.payments import PaymentRow
 
-PAYABLE = frozenset({State.INTAKE, State.REVIEW, State.AWAITING_PAYMENT})
+PAYABLE = FEE_PAYABLE  # where the fee is paid (a renewal: bot/domain/dues.py RENEWAL_PAYABLE)
 ESCROW_DECIMALS = 2
 # The most one declared wire can be: the fee range tops out at 25,000 and a renewal is 2,000, so anything
 # near this is a typo (an extra zero or three), refused rather than recorded and flagged for a refund.
@@ -76,6 +87,8 @@ class Instructions:
     reference: str
     escrow_url: str
     wallets: dict[str, str]
+    due: Due | None = None  # the due shown: the oldest open one, else the latest (owing nothing now)
+    later: tuple[Due, ...] = ()  # further open dues, paid after it
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ class Recorded:
     bounty: Bounty
     owed: int  # still owed after this payment, 18-decimal USD units
     funded: bool
+    renewed: tuple[int, ...] = ()  # maintenance years whose renewal this payment finished
 
 
 def solana_pay_link(receiver: str, amount: int, decimals: int, mint: str, reference: str, bounty: Bounty) -> str:
@@ -113,22 +127,26 @@ class PaymentService:
     # --- what is owed ----------------------------------------------------------------------------
 
     async def owed(self, bounty: Bounty) -> tuple[int, int]:
-        """(paid, still owed), both in 18-decimal USD units."""
-        rows = await payments.for_bounty(self.ctx.conn, bounty.id)
-        paid = sum(r.normalized for r in rows)
-        return paid, max(0, to_base_units(bounty.fee_usd, NORMAL_DECIMALS) - paid)
+        """(paid toward the due shown, still owed on every open due), both in 18-decimal USD units."""
+        dues = await dues_store.for_bounty(self.ctx.conn, bounty.id)
+        due = shown_due(dues, bounty.state)
+        return (due.paid if due else 0), sum(d.remaining for d in open_dues(dues, bounty.state))
 
     async def instructions(self, actor: Actor, bounty_id: int | None, channel_id: int | None) -> Instructions:
         bounty, _ = await self.bounties.visible(actor, bounty_id, channel_id, "pay instructions")
-        paid, owed = await self.owed(bounty)
-        reference = await payments.reference(self.ctx.conn, bounty.id)
+        dues = await dues_store.for_bounty(self.ctx.conn, bounty.id)
+        ahead = open_dues(dues, bounty.state)
+        due = shown_due(dues, bounty.state)
+        assert due is not None  # every bounty has its fee due
+        owed = due.remaining if ahead else 0
+        reference = due.reference
         if reference is None:
             # In a worker thread: the first use imports solders (~50 ms), longer than the loop may stall.
             key = await asyncio.to_thread(new_reference_key)
             async with self.ctx.changes.begin() as ch:
-                reference = await payments.save_reference(ch.tx, bounty.id, key, ch.now)
+                reference = await dues_store.set_reference(ch.tx, due.id, key)
         options = []
-        for chain in Chain:
+        for chain in Chain if owed else ():
             cfg = self.verifier.chain_config(chain)
             for token in cfg.tokens:
                 # Rounded up: paying the amount shown must always clear the debt.
@@ -145,12 +163,17 @@ class PaymentService:
         return Instructions(
             bounty,
             owed,
-            paid,
+            due.paid,
             options,
             reference,
             self.ctx.config.payments.escrow_agreement_url,
             await payments.wallets(self.ctx.conn, bounty.id),
+            due,
+            tuple(ahead[1:]),
         )
+
+    async def _open_dues(self, conn: aiosqlite.Connection, bounty: Bounty) -> list[Due]:
+        return open_dues(await dues_store.for_bounty(conn, bounty.id), bounty.state)
 
     # --- the exchange's wallet -------------------------------------------------------------------
 
@@ -164,17 +187,21 @@ class PaymentService:
             raise InvalidInput([f"Address: {problem}"])
         if chain.is_evm:
             address = checksum(address)
-        if bounty.state not in PAYABLE:
+        if not await self._open_dues(self.ctx.conn, bounty):
             raise RuleViolation(f"Bounty #{bounty.id} is `{bounty.state.label}`; no payment is expected now.")
         async with self.ctx.changes.begin() as ch:
             # Inside the change: a payment counted from the old wallet a moment ago locks it, and a bounty funded
             # meanwhile expects no payment.
-            await still(ch, bounty, within=PAYABLE)
+            current_bounty = await still(ch, bounty, within=PAYABLE | RENEWAL_PAYABLE)
+            ahead = await self._open_dues(ch.tx, current_bounty)
+            if not ahead:
+                raise RuleViolation(f"Bounty #{bounty.id} owes nothing now; no payment is expected.")
             current = (await payments.wallets(ch.tx, bounty.id)).get(chain.value)
+            # Locked while a due it paid toward is still open (a renewal a year on may come from another wallet).
             if (
                 current
                 and current.lower() != address.lower()
-                and await payments.wallet_has_paid(ch.tx, bounty.id, chain.value, current)
+                and await payments.wallet_has_paid(ch.tx, bounty.id, chain.value, current, tuple(d.id for d in ahead))
             ):
                 raise RuleViolation(
                     f"A payment from `{current}` was already counted, so the {chain.label} wallet can no "
@@ -206,9 +233,15 @@ class PaymentService:
         if owner is not None and owner != bounty.id:
             return await self._already(bounty, owner, tx)
         wallet = (await payments.wallets(self.ctx.conn, bounty.id)).get(chain.value)
-        reference = await payments.reference(self.ctx.conn, bounty.id) if chain is Chain.SOLANA else None
+        # Any of the bounty's Solana Pay references identifies its payment; the payment then settles the oldest
+        # open due, whichever due's link it was made from.
+        references = await dues_store.references(self.ctx.conn, bounty.id) if chain is Chain.SOLANA else ()
         verdict = await self.verifier.check(
-            chain, tx, self.verifier.expectation(chain, sender=wallet, reference=reference)
+            chain,
+            tx,
+            self.verifier.expectation(
+                chain, sender=wallet, reference=references[-1] if references else None, references=references
+            ),
         )
         if verdict.reason is Reason.INCONSISTENT:
             verdict = await self.report_unreadable(bounty, chain, tx, verdict)
@@ -301,10 +334,8 @@ class PaymentService:
     ) -> Recorded:
         current = await bounties.get(ch.tx, bounty.id)
         assert current is not None
-        rows = await payments.for_bounty(ch.tx, bounty.id)
-        fee = to_base_units(current.fee_usd, NORMAL_DECIMALS)
-        paid_before = sum(r.normalized for r in rows)
-        owed_before = max(0, fee - paid_before)
+        # The dues as they are inside this change: a payment counted a moment ago has already taken its share.
+        ahead = open_dues(await dues_store.for_bounty(ch.tx, bounty.id), current.state)
         chain, tx, _ = split_payment_key(fresh[0].key)
         for match in fresh:
             row = PaymentRow(
@@ -333,49 +364,35 @@ class PaymentService:
                 sender=match.sender,
                 source=source,
             )
-        paid_now = sum(normalized(m.amount, m.token.decimals) for m in fresh)
         decimals = fresh[0].token.decimals
-        verdict = settle(tuple(fresh), owed_before)
-        owed_after = max(0, owed_before - paid_now)
         amount_text = f"{show(sum(m.amount for m in fresh), decimals)} {fresh[0].token.symbol}"
         where = "by escrow" if chain == "escrow" else f"on {Chain(chain).label}"
-        funded = False
-        if current.state not in PAYABLE:
-            reason = "cancelled" if current.state is State.CANCELLED else "overpaid"
-            for match in fresh:
-                await payments.flag_refund(ch.tx, bounty.id, match.key, reason, match.amount, ch.now)
-            verdict = Verdict(
-                Reason.OVERPAID,
-                f"Received {amount_text}, but bounty #{bounty.id} is "
-                f"`{current.state.label}` and owes nothing: staff will refund it.",
-                tuple(fresh),
-                True,
-            )
-            await ch.send(
-                f"refund:{fresh[0].key}",
-                "staff.post",
-                notice=notices.Notice(
-                    title=f"Refund due: {amount_text} {where} for bounty #{bounty.id} {notices.exchange_name(bounty)}",
-                    description=f"The bounty is `{current.state.label}`; the payment {for_discord_code(tx)} owes "
-                    f"a full refund. {notices.REFUND_STEPS}",
-                    tone="alert",
-                ).to_payload(),
-            )
-        else:
-            if paid_now > owed_before:
-                excess = (paid_now - owed_before) // normalized(1, decimals)  # in the token's base units
-                await payments.flag_refund(ch.tx, bounty.id, fresh[-1].key, "overpaid", excess, ch.now)
+        if not ahead and current.state not in PAYABLE:
+            return await self._owes_nothing(ch, current, fresh, amount_text, where, tx)
+        allocation, parts, excess = split(ahead, [(m.key, normalized(m.amount, m.token.decimals)) for m in fresh])
+        for part in parts:
+            await dues_store.add_share(ch.tx, part.due.id, part.key, part.share)
+        for match in fresh:
+            if extra := excess.get(match.key, 0):
+                units = extra // normalized(1, match.token.decimals)  # in the token's base units
+                await payments.flag_refund(ch.tx, bounty.id, match.key, "overpaid", units, ch.now)
                 await ch.send(
-                    f"refund:{fresh[-1].key}",
+                    f"refund:{match.key}",
                     "staff.post",
                     notice=notices.Notice(
-                        title=f"Overpayment: refund {show(excess, decimals)} {fresh[0].token.symbol} to "
+                        title=f"Overpayment: refund {show(units, match.token.decimals)} {match.token.symbol} to "
                         f"bounty #{bounty.id} {notices.exchange_name(bounty)}",
                         description=f"Payment {for_discord_code(tx)} {where} exceeded what was owed.",
                         tone="alert",
                     ).to_payload(),
                 )
-            if owed_after == 0 and current.state is State.AWAITING_PAYMENT:
+        funded = False
+        renewed: list[int] = []
+        for due in allocation.settled:
+            if not await dues_store.mark_paid(ch.tx, due.id, ch.now):
+                continue
+            await ch.audit("due_paid", actor_id=actor_id, bounty_id=bounty.id, kind=due.kind.value, year=due.year)
+            if due.kind is DueKind.FEE and current.state is State.AWAITING_PAYMENT:
                 current = await transition(
                     ch,
                     self.ctx.config,
@@ -386,18 +403,55 @@ class PaymentService:
                     reason=f"Fee paid: {amount_text} {where}.",
                 )
                 funded = True
-            message = f"Payment received: {amount_text} {where}. " + (
-                "The fee is paid in full." if owed_after == 0 else f"Still owed: {show_usd(owed_after)} USD."
-            )
-            await ch.send(
-                f"bounty:{bounty.id}:payment:{fresh[0].key}",
-                "bounty.post",
-                bounty_id=bounty.id,
-                notice=notices.Notice(
-                    title="Payment received", description=message, tone="ok" if owed_after == 0 else "info"
-                ).to_payload(),
-            )
-        return Recorded(verdict, current, owed_after, funded)
+            elif due.kind is DueKind.RENEWAL:
+                await maintenance.renewal_paid(ch, bounty.id)  # a new maintenance year, in this same change
+                renewed.append(due.year)
+        owed_after = allocation.owed_after
+        if allocation.excess:
+            reason = Reason.OVERPAID
+        elif owed_after and any(share < due.remaining for due, share in allocation.shares):
+            reason = Reason.PARTIAL
+        else:
+            reason = Reason.PAID if allocation.shares else Reason.OVERPAID
+        received = show(sum(m.amount for m in fresh), decimals)
+        verdict = Verdict(reason, settled_text(received, allocation, ahead), tuple(fresh), True)
+        message = f"Payment received: {amount_text} {where}. " + _owed_line(allocation.settled, ahead, owed_after)
+        await ch.send(
+            f"bounty:{bounty.id}:payment:{fresh[0].key}",
+            "bounty.post",
+            bounty_id=bounty.id,
+            notice=notices.Notice(
+                title="Payment received", description=message, tone="ok" if owed_after == 0 else "info"
+            ).to_payload(),
+        )
+        return Recorded(verdict, current, owed_after, funded, tuple(renewed))
+
+    async def _owes_nothing(
+        self, ch: Change, current: Bounty, fresh: list[Match], amount_text: str, where: str, tx: str
+    ) -> Recorded:
+        """A payment to a bounty with no open due (cancelled, ended, or funded and not renewing): counted, and all
+        of it flagged for a staff refund."""
+        reason = "cancelled" if current.state is State.CANCELLED else "overpaid"
+        for match in fresh:
+            await payments.flag_refund(ch.tx, current.id, match.key, reason, match.amount, ch.now)
+        verdict = Verdict(
+            Reason.OVERPAID,
+            f"Received {amount_text}, but bounty #{current.id} is "
+            f"`{current.state.label}` and owes nothing: staff will refund it.",
+            tuple(fresh),
+            True,
+        )
+        await ch.send(
+            f"refund:{fresh[0].key}",
+            "staff.post",
+            notice=notices.Notice(
+                title=f"Refund due: {amount_text} {where} for bounty #{current.id} {notices.exchange_name(current)}",
+                description=f"The bounty is `{current.state.label}`; the payment {for_discord_code(tx)} owes "
+                f"a full refund. {notices.REFUND_STEPS}",
+                tone="alert",
+            ).to_payload(),
+        )
+        return Recorded(verdict, current, 0, False)
 
     # --- escrow ------------------------------------------------------------------------------------
 
@@ -439,6 +493,16 @@ class PaymentService:
         )
 
 
+def _owed_line(settled: tuple[Due, ...], ahead: list[Due], owed_after: int) -> str:
+    """What the bounty channel is told after a payment: which due it finished, or what is still owed."""
+    if owed_after == 0:
+        named = " and ".join(d.label for d in settled) or "everything owed"
+        return f"{named[0].upper()}{named[1:]} {'are' if len(settled) > 1 else 'is'} paid in full."
+    left = [d for d in ahead if d not in settled]
+    on = "" if left and left[0].kind is DueKind.FEE else f" on {left[0].label}" if left else ""
+    return f"Still owed: {show_usd(owed_after)} USD{on}."
+
+
 LOOKBACK_BLOCKS = 5_000  # how far back the first scan of a chain looks
 
 
@@ -460,7 +524,7 @@ class PaymentWatch:
 
     async def scan(self) -> ScanReport:
         conn = self.service.ctx.conn
-        targets = await payments.watch_targets(conn, tuple(s.value for s in PAYABLE))
+        targets = await payments.watch_targets(conn)
         found = 0
         unavailable: list[str] = []
         for chain in (Chain.ETHEREUM, Chain.BSC):

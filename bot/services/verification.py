@@ -112,8 +112,12 @@ class Verifier:
     def tokens(self, chain: Chain) -> tuple[Token, ...]:
         return tuple(Token(t.symbol, t.address, t.decimals) for t in self.chain_config(chain).tokens)
 
-    def expectation(self, chain: Chain, *, sender: str | None, reference: str | None = None) -> Expectation:
-        return Expectation(self.tokens(chain), self.chain_config(chain).receiver, sender, reference)
+    def expectation(
+        self, chain: Chain, *, sender: str | None, reference: str | None = None, references: tuple[str, ...] = ()
+    ) -> Expectation:
+        return Expectation(
+            self.tokens(chain), self.chain_config(chain).receiver, sender, reference, references=references
+        )
 
     async def facts(self, chain: Chain, tx: str) -> TxFacts:
         clients = await self.chain_clients()

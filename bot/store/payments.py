@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.domain.dues import FEE_PAYABLE, RENEWAL_PAYABLE
 from bot.domain.payments import normalized
+from bot.store import dues
 
 
 @dataclass(frozen=True)
@@ -51,20 +53,14 @@ async def wallets(conn: aiosqlite.Connection, bounty_id: int) -> dict[str, str]:
 
 
 async def reference(conn: aiosqlite.Connection, bounty_id: int) -> str | None:
-    rows = list(
-        await conn.execute_fetchall("SELECT reference FROM payment_references WHERE bounty_id = ?", (bounty_id,))
-    )
-    return str(rows[0][0]) if rows else None
+    """The fee's Solana Pay reference key (each due has its own: bot/store/dues.py)."""
+    return await dues.fee_reference(conn, bounty_id)
 
 
 async def save_reference(conn: aiosqlite.Connection, bounty_id: int, key: str, now: int) -> str:
-    await conn.execute(
-        "INSERT OR IGNORE INTO payment_references (bounty_id, reference, created_at) VALUES (?, ?, ?)",
-        (bounty_id, key, now),
-    )
-    saved = await reference(conn, bounty_id)
-    assert saved is not None
-    return saved
+    """Give the fee its Solana Pay reference unless it has one; returns the one it has."""
+    del now
+    return await dues.set_reference(conn, await dues.fee_due_id(conn, bounty_id), key)
 
 
 async def funding_bounty(conn: aiosqlite.Connection, chain: str, tx: str) -> int | None:
@@ -124,11 +120,16 @@ async def for_bounty(conn: aiosqlite.Connection, bounty_id: int) -> list[Payment
     return [_row(r) for r in rows]
 
 
-async def wallet_has_paid(conn: aiosqlite.Connection, bounty_id: int, chain: str, address: str) -> bool:
+async def wallet_has_paid(
+    conn: aiosqlite.Connection, bounty_id: int, chain: str, address: str, due_ids: tuple[int, ...]
+) -> bool:
+    """Whether a payment from `address` was counted toward one of the dues `due_ids` (the ones still open)."""
+    marks = ", ".join("?" for _ in due_ids) or "NULL"
     rows = list(
         await conn.execute_fetchall(
-            "SELECT 1 FROM payments WHERE bounty_id = ? AND chain = ? AND lower(sender) = lower(?) LIMIT 1",
-            (bounty_id, chain, address),
+            "SELECT 1 FROM payments p JOIN due_payments dp ON dp.payment_key = p.key"
+            f" WHERE p.bounty_id = ? AND p.chain = ? AND lower(p.sender) = lower(?) AND dp.due_id IN ({marks}) LIMIT 1",
+            (bounty_id, chain, address, *due_ids),
         )
     )
     return bool(rows)
@@ -172,14 +173,8 @@ async def set_watch_cursor(conn: aiosqlite.Connection, chain: str, block: int) -
     )
 
 
-async def watch_targets(conn: aiosqlite.Connection, states: tuple[str, ...]) -> list[tuple[int, str, str]]:
-    """(bounty, chain, wallet-or-reference) for every bounty still owing money in `states`."""
-    marks = ", ".join("?" for _ in states)
-    rows = await conn.execute_fetchall(
-        f"SELECT w.bounty_id, w.chain, w.address FROM wallets w JOIN bounties b ON b.id = w.bounty_id"
-        f" WHERE b.state IN ({marks})"
-        f" UNION ALL SELECT r.bounty_id, 'solana-reference', r.reference FROM payment_references r"
-        f" JOIN bounties b ON b.id = r.bounty_id WHERE b.state IN ({marks})",
-        (*states, *states),
-    )
-    return [(int(r[0]), r[1], r[2]) for r in rows]
+async def watch_targets(conn: aiosqlite.Connection) -> list[tuple[int, str, str]]:
+    """(bounty, chain, wallet) for every bounty with an open due, and (bounty, 'solana-reference', key) for each
+    open due's Solana Pay reference."""
+    wallets, references = await dues.watched(conn, FEE_PAYABLE, RENEWAL_PAYABLE)
+    return wallets + [(bounty_id, "solana-reference", key) for bounty_id, key in references]

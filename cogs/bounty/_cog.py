@@ -58,6 +58,7 @@ def in_server(person: discord.Member | discord.User) -> None:
 
 class BountyCog(commands.GroupCog, group_name="bounty", group_description="Connector bounties"):
     members = app_commands.Group(name="members", description="Who can see a bounty's private channel")
+    payout = app_commands.Group(name="payout", description="The developer's payout, due within 30 days of the merge")
 
     def __init__(self, bot: BountyBot) -> None:
         self.bot = bot
@@ -311,6 +312,26 @@ class BountyCog(commands.GroupCog, group_name="bounty", group_description="Conne
             after = "Nothing more is due back."
         await interaction.response.send_message(
             f"Recorded a refund of **{show_usd(done.amount)} USD** {way.label} for bounty #{done.bounty.id}. {after}",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @payout.command(name="record", description="Record the developer's payout, once it is sent (staff)")
+    @app_commands.describe(
+        tx="The payout's transaction: an EVM hash (0x…) or a Solana signature",
+        bounty=BOUNTY_DESCRIPTION,
+    )
+    async def payout_record(
+        self,
+        interaction: discord.Interaction[Any],
+        tx: app_commands.Range[str, 1, 100],
+        bounty: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        done = await self.bot.services.payouts.record(actor_for(interaction), bounty, interaction.channel_id, tx)
+        late = " (after the 30 days)" if done.late else ""
+        await interaction.response.send_message(
+            f"Recorded the developer's payout for bounty #{done.bounty.id}{late}: {done.network.label} "
+            f"{for_discord_code(done.tx)}. The channel and staff are told, and the Bounties Board shows **Paid**.",
             ephemeral=True,
             allowed_mentions=NONE,
         )

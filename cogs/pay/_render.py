@@ -10,6 +10,7 @@ import discord
 import segno
 
 from bot.charts.drawings import Drawings
+from bot.domain.dues import DueKind
 from bot.domain.notices import COLORS, clip, exchange_name
 from bot.domain.payments import Chain, Reason, show, show_usd
 from bot.services.payments import Instructions, PayOption, Recorded
@@ -88,13 +89,21 @@ def instructions_messages(found: Instructions, codes: dict[str, bytes]) -> list[
 
 def _summary(found: Instructions) -> discord.Embed:
     b = found.bounty
-    summary = discord.Embed(
-        title=clip(f"Paying for bounty #{b.id} · {exchange_name(b)}", 256),
-        description=(
-            f"Fee **{b.fee_usd:,} USD**, paid so far **{show_usd(found.paid)}**, still owed "
+    due = found.due
+    title, amount = (due.title, due.amount_usd) if due is not None else ("Fee", b.fee_usd)
+    if found.owed or due is None:
+        text = (
+            f"{title} **{amount:,} USD**, paid so far **{show_usd(found.paid)}**, still owed "
             f"**{show_usd(found.owed)}** in USDC or USDT. Amounts are exact: send them as shown."
-        ),
-        colour=COLORS["info"],
+        )
+        if due is not None and due.kind is DueKind.RENEWAL:
+            text += " The Solana Pay links carry this renewal's own reference key."
+        if found.later:
+            text += " Then: " + "; ".join(f"{d.title}, {show_usd(d.remaining)} USD" for d in found.later) + "."
+    else:
+        text = f"Nothing is owed on bounty #{b.id} now (its latest due: {due.label}, {amount:,} USD)."
+    summary = discord.Embed(
+        title=clip(f"Paying for bounty #{b.id} · {exchange_name(b)}", 256), description=text, colour=COLORS["info"]
     )
     summary.add_field(
         name="Option B · escrow",
@@ -184,7 +193,14 @@ def verdict_embed(recorded: Recorded) -> discord.Embed:
     embed = discord.Embed(title=title, description=verdict.message, colour=COLORS[_TONE.get(verdict.reason, "alert")])
     if recorded.funded:
         embed.add_field(name="Bounty funded", value=f"Bounty #{recorded.bounty.id} is now funded. Thank you!")
-    elif verdict.reason in (Reason.PAID, Reason.PARTIAL):
-        embed.add_field(name="Still owed", value=f"{show_usd(recorded.owed)} USD")
+    else:
+        if recorded.renewed:
+            years = " and ".join(str(y) for y in recorded.renewed)
+            embed.add_field(
+                name="Maintenance renewed",
+                value=f"Bounty #{recorded.bounty.id}'s renewal for maintenance year {years} is paid. Thank you!",
+            )
+        if verdict.reason in (Reason.PAID, Reason.PARTIAL) and (recorded.owed or not recorded.renewed):
+            embed.add_field(name="Still owed", value=f"{show_usd(recorded.owed)} USD")
     embed.set_footer(text=f"reason: {verdict.reason.value}")
     return embed

@@ -205,6 +205,10 @@ CONTEXTS: dict[str, Context] = {
     "bounty assign": Context(options={"developer": "dev2", "github": "devon-dev"}),
     "bounty fee": Context(bounty=2, options={"amount": "15000"}),
     "bounty refund": Context(options={"amount": "500", "via": "wire", "reference": "REFUND-2026-0001"}),
+    # Bounty #4 is past its merge in the world, so its developer's payout can be recorded.
+    "bounty payout record": Context(
+        bounty=4, options={"tx": "0x" + "ef" * 32}, variants=({}, {"tx": SOLANA_SIGNATURE})
+    ),
     "pay instructions": Context(actor="exchange", bounty=2),
     "pay wallet": Context(
         actor="exchange",
@@ -287,6 +291,7 @@ SUCCESS_MARKERS = (
     "Proposal checklist of bounty",
     "Proposal linked for bounty",
     "Proposal resubmitted for bounty",
+    "Recorded the developer's payout",
 )
 
 

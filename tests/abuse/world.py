@@ -8,7 +8,8 @@ Four bounties in four phases, so that every command has one it can act on:
 - Leah was never on a bounty, and left the server too.
 - #2 Grvt, awaiting payment: Erin leads it.
 - #3 Kraken, in intake: Xena leads it.
-- #4 Bitrue, approved by the vote and awaiting its release: Xena leads it too.
+- #4 Bitrue, approved by the vote and awaiting its release (past its merge: its payout can be recorded): Xena
+  leads it too.
 - #5 Lumen, released and in its maintenance year (moved there by staff): Lena leads it.
 - #6 Hyperion in `governance` awaiting its proposal link, #7 Quasar `rejected` awaiting resubmission (with a Snapshot
   stand-in): Xena leads both.
