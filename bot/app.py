@@ -216,6 +216,9 @@ class BountyBot(commands.Bot):
             self.timers.register(kind, handler)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+            # Loading one runs its module (discord.py executes it afresh each time): let the loop breathe between
+            # them, so that a dozen cogs never add up to one long pause.
+            await asyncio.sleep(0)
         guild = discord.Object(self.config.discord.guild_id)
         self.tree.copy_global_to(guild=guild)
         self.tree.clear_commands(guild=None)

@@ -24,6 +24,7 @@ from bot.sandbox.discord.users import Outcome, Reply, SandboxUser, add_user
 from bot.sandbox.evm import LocalChain, start_chain
 from bot.sandbox.github import GitHubSandbox
 from bot.sandbox.harness import running_bot, sandbox_config
+from bot.sandbox.snapshot import SnapshotHub
 from bot.sandbox.solana_rpc import SolanaSandbox
 
 ETH_TOKENS = {
@@ -67,6 +68,11 @@ class Narrator:
                 return _relative(at - self.now())
             return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
 
+        def role(m: re.Match[str]) -> str:
+            found = next((r for r in self.state.roles.values() if r["id"] == m.group(1)), None)
+            return f"@{found['name']}" if found else m.group(0)
+
+        text = re.sub(r"<@&(\d+)>", role, text)
         text = re.sub(r"<@!?(\d+)>", user, text)
         text = re.sub(r"<#(\d+)>", channel, text)
         return re.sub(r"<t:(\d+)(?::(\w))?>", stamp, text)
@@ -117,10 +123,13 @@ async def run_demo(quiet: bool = False) -> int:
     developer = add_user(sandbox, "Dana (developer)", roles=("bounty-contributor",))
     chain = await start_chain(1, ETH_TOKENS) if local_evm.available() else None
     solana = SolanaSandbox()
+    # The Snapshot hub answers on the demo's clock: a proposal opens and closes as the weeks pass.
+    hub = SnapshotHub(clock=lambda: float(clock.now()))
     # GitHub dates what it makes by the demo's clock too, and its rate-limit windows move with it.
     github = GitHubSandbox(validate=github_sandbox.available(), clock=lambda: float(clock.now()))
     await github.start()
     await solana.start()
+    await hub.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             chains: dict[str, Any] = {"solana": {"rpc_urls": [solana.url]}}
@@ -132,6 +141,7 @@ async def run_demo(quiet: bool = False) -> int:
                 chains=chains,
                 github={"api_base_url": github.url, "graphql_url": f"{github.url}/graphql"},
                 env={"GITHUB_TOKEN": github.token},
+                governance={"hub_url": hub.graphql_url},
             )
             async with running_bot(config, clock=clock) as bot:
                 say.step("The bot connects to the sandbox Discord and registers its commands")
@@ -221,11 +231,16 @@ async def run_demo(quiet: bool = False) -> int:
 
                 await _github(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
                 await _testing(say, bot, github, (staff, exchange, developer), int(channel_id), clock)
+                cast = (staff, exchange, developer, outsider)
+                await _governance(say, bot, hub, cast, int(channel_id), clock)
+                await _release(say, bot, github, chain, cast, int(channel_id), clock)
                 await _guarantee(say, bot, sandbox, staff, clock)
                 violations = list(sandbox.violations) + [f"GitHub: {v}" for v in github.violations]
+                violations += [f"Snapshot: {v}" for v in hub.violations]
     finally:
         await sandbox.stop()
         await solana.stop()
+        await hub.stop()
         await github.stop()
         if chain is not None:
             await chain.stop()
@@ -535,10 +550,136 @@ async def _testing(
     await _settle(bot, clock)
     say.note("GitHub comment: " + _comment_text(github.comments[1][-1]["body"]).replace("\n", " "))
 
+    say.step("Sam looks at the SLA figures: /report sla")
+    report = await staff.run("report sla", channel=channel_id, bounty=1)
+    say.sees(staff, report.reply)
+    say.note(f"attached: {', '.join(a['filename'] for a in report.reply.attachments)}")
+
     say.step("Every QA item passes: Sam moves bounty #1 to governance")
     done = await staff.run("bounty advance", channel=channel_id, to="governance", reason="QA complete")
     say.sees(staff, done.reply)
     await _settle(bot, clock)
+
+
+async def _run_until(bot: BountyBot, clock: ManualClock, at: int) -> None:
+    """Move the clock to `at` (never back), fire what is due, deliver it, and decide on what outside systems
+    answered (a Snapshot read is queued, then decided in a change of its own)."""
+    clock.advance(max(0, at - clock.now()))
+    for _ in range(3):
+        await bot.timers.run_due()
+        await _settle(bot, clock)
+
+
+def _titled(state: Any, channel: str | int, prefix: str) -> dict[str, Any]:
+    """The newest message in `channel` (a name or an id) whose embed title starts with `prefix`."""
+    key = str(channel) if str(channel).isdigit() else state.channel_named(str(channel))["id"]
+    return next(
+        m
+        for m in reversed(state.messages.get(key, []))
+        if m.get("embeds") and m["embeds"][0].get("title", "").startswith(prefix)
+    )
+
+
+async def _governance(
+    say: Narrator,
+    bot: BountyBot,
+    hub: SnapshotHub,
+    people: tuple[SandboxUser, SandboxUser, SandboxUser, SandboxUser],
+    channel_id: int,
+    clock: ManualClock,
+) -> None:
+    """The community's vote: the proposal checklist, alerts, the Snapshot proposal tracked to its result."""
+    staff, outsider = people[0], people[3]
+    state = say.state
+    say.step("Sam records the proposal checklist: /governance checklist")
+    for item, note in (
+        ("specification", "https://github.com/hummingbot/hummingbot/issues/1"),
+        ("testing", "https://github.com/hummingbot/hummingbot/actions/runs/4242"),
+        ("maintenance", "https://hummingbot.org/governance/backpack-maintenance"),
+    ):
+        done = await staff.run("governance checklist", channel=channel_id, bounty=1, item=item, note=note)
+    say.sees(staff, done.reply)
+
+    say.step("Olga wants to hear about votes: /alerts on and /alerts dm on")
+    for command in ("alerts on", "alerts dm on"):
+        answer = await outsider.run(command, channel="general")
+        say.sees(outsider, answer.reply)
+
+    start = clock.now() + 8 * 86400
+    proposal = hub.add(start=start, end=start + 7 * 86400, title="NCP-27: a Backpack connector for Hummingbot")
+    link = f"https://snapshot.org/#/{proposal.space}/proposal/{proposal.id}"
+    say.step("Sam links the Snapshot proposal: /governance link (the discussion opens)")
+    linked = await staff.run("governance link", channel=channel_id, bounty=1, proposal=link)
+    say.sees(staff, linked.reply)
+    await _run_until(bot, clock, clock.now())
+    say.sees("the community", Reply(_titled(state, "governance", "Discussion open")), "#governance")
+    if outsider.dms():
+        say.sees(outsider, outsider.dms()[-1], "a DM")
+
+    say.step("Eight days later the vote opens on Snapshot; the bot reads it and announces it")
+    await _run_until(bot, clock, proposal.start)
+    say.sees("the community", Reply(_titled(state, "governance", "Vote open")), "#governance")
+    await _run_until(bot, clock, proposal.end - 86400)
+    say.sees("the community", Reply(_titled(state, "governance", "24 hours left")), "#governance")
+
+    say.step("HBOT holders vote; the vote closes and the hub's count becomes final")
+    hub.vote(proposal.id, [3_200_000.0, 1_100_000.0, 200_000.0], votes=148)
+    await _run_until(bot, clock, proposal.end + 60)
+    say.sees("the community", Reply(_titled(state, "governance", "Vote passed")), "#governance")
+    say.sees("Erin", Reply(_last(state, channel_id, "approved")), "the bounty channel")
+
+
+async def _release(
+    say: Narrator,
+    bot: BountyBot,
+    github: GitHubSandbox,
+    chain: LocalChain | None,
+    people: tuple[SandboxUser, SandboxUser, SandboxUser, SandboxUser],
+    channel_id: int,
+    clock: ManualClock,
+) -> None:
+    """The release, the developer's payout and the maintenance year: a monthly report and the renewal."""
+    from bot.services.maintenance import RENEWAL_NOTICE
+    from bot.services.reports import MONTHLY_REPORT
+
+    staff, exchange = people[0], people[1]
+    state = say.state
+    say.step("The connector ships in Hummingbot 2.14.0: /release record")
+    released = await staff.run("release record", channel=channel_id, bounty=1, version="2.14.0")
+    say.sees(staff, released.reply)
+    await _settle(bot, clock)
+    say.sees("everyone", Reply(state.messages[state.channel_named("announcements")["id"]][-1]), "#announcements")
+
+    say.step("The Foundation pays Dana's portion: /bounty payout record")
+    payout = await staff.run("bounty payout record", channel=channel_id, tx="0x" + "5a" * 32)
+    say.sees(staff, payout.reply)
+    await _settle(bot, clock)
+    for item in github.board_items.values():
+        say.note(f"Bounties Board status: {item['status']}")
+
+    say.step("A month in: Sam records the connector's users and volume, and the first monthly report goes out")
+    usage = await staff.run("report usage", channel=channel_id, bounty=1, users="64", volume="1,350,000")
+    say.sees(staff, usage.reply)
+    report = await _until(say, bot, clock, MONTHLY_REPORT, channel_id)
+    say.sees("Erin and Dana", Reply(report), "the bounty channel")
+    say.note("GitHub comment: " + _comment_text(github.comments[1][-1]["body"]).replace("\n", " ")[:300])
+
+    say.step("Sixty days before the maintenance year ends: the renewal notice, and a renewal due of 2,000")
+    await _until(say, bot, clock, RENEWAL_NOTICE, channel_id)
+    say.sees("Erin", Reply(_titled(state, channel_id, "Maintenance renewal")), "the bounty channel")
+    shown = await exchange.run("pay instructions", channel=channel_id)
+    say.sees(exchange, shown.reply)
+    if chain is None:
+        return
+    say.step("Erin renews: 2,000 USDC from the registered wallet; the watcher finds it")
+    payer = chain.accounts[1]
+    await chain.mint(chain.tokens["USDC"], payer, 2_000 * 10**6)
+    await chain.transfer(chain.tokens["USDC"], payer, bot.config.chains["ethereum"].receiver, 2_000 * 10**6)
+    await chain.finalize()
+    found = await bot.watch.scan()
+    await _settle(bot, clock)
+    say.note(f"watcher pass: {found.found} payment(s) found")
+    say.sees("Erin", Reply(_last(state, channel_id, "renewed")), "the bounty channel")
 
 
 def _keep_picture(reply: Reply) -> Path:

@@ -123,7 +123,7 @@ async def test_staff_record_a_release_and_the_bounty_enters_its_maintenance_year
     assert people.exchange.mention in shipped["content"] and f"<t:{ends_at}:R>" in Reply(shipped).text
     comments = [c["body"] for c in github.comments[1]]
     assert any("Released in Hummingbot **2.14.0**" in c and f"runs until {YEAR_LATER}" in c for c in comments)
-    assert next(iter(github.board_items.values()))["status"] == "Paid"
+    assert next(iter(github.board_items.values()))["status"] == "Merged"  # Paid once the developer's payout is recorded
     # The maintenance year's timers: renewal notices 60 and 30 days before its end, and the end.
     due = sorted((t.kind, t.due_at) for t in await timers.pending(gh_bot.db.conn, "bounty:1"))
     assert (YEAR_END, ends_at) in due

@@ -130,7 +130,7 @@ def severity_line(figures: SlaFigures, severity: Severity, window: str) -> str:
 
 def within_line(figures: SlaFigures) -> str:
     if not figures.judged:
-        return "Within SLA: nothing to judge yet (no bug resolved or breached)."
+        return "Within SLA: nothing to judge yet (no bug resolved or breached)"
     return f"Within SLA: {percent(figures.share_within)} ({figures.within} of {figures.judged})"
 
 

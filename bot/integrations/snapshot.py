@@ -106,10 +106,25 @@ class SnapshotClient:
         self.hub_url = hub_url
         self.attempts = attempts
         self.backoff = backoff
-        self._http = httpx.AsyncClient(timeout=timeout, headers={"Content-Type": "application/json"})
+        self.timeout = timeout
+        self._http: httpx.AsyncClient | None = None
+        self._opening: asyncio.Lock | None = None
+
+    async def _client(self) -> httpx.AsyncClient:
+        """Made on first use, in a worker thread: building one loads the TLS trust store and imports httpcore
+        (about 100 ms), which would block the event loop at start for a hub that may not be asked for weeks."""
+        if self._http is None:
+            self._opening = self._opening or asyncio.Lock()
+            async with self._opening:
+                if self._http is None:
+                    self._http = await asyncio.to_thread(
+                        httpx.AsyncClient, timeout=self.timeout, headers={"Content-Type": "application/json"}
+                    )
+        return self._http
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def proposal(self, proposal_id: str) -> Proposal | None:
         """The proposal, or None if the hub has none by that id; :class:`SnapshotUnavailable` if it cannot tell."""
@@ -122,7 +137,8 @@ class SnapshotClient:
             if attempt:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                response = await self._http.post(self.hub_url, json={"query": query, "variables": variables})
+                http = await self._client()
+                response = await http.post(self.hub_url, json={"query": query, "variables": variables})
             except httpx.HTTPError as exc:
                 last = f"{type(exc).__name__}"
                 continue
