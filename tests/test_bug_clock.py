@@ -12,11 +12,12 @@ import pytest
 
 from bot.app import BountyBot
 from bot.clock import ManualClock
+from bot.domain.releases import Release
 from bot.sandbox.discord.server import DiscordSandbox
 from bot.sandbox.discord.users import Reply, SandboxUser, add_user
 from bot.sandbox.github import GitHubSandbox
 from bot.sandbox.harness import running_bot
-from bot.store import bugs
+from bot.store import bugs, releases
 from tests.conftest import People
 from tests.github_helpers import assigned, gh_bot, github, github_config, settle
 
@@ -421,3 +422,23 @@ async def test_who_may_report_pause_resume_resolve_reopen_and_change_severity(
     assert (
         "is now **Minor**" in (await people.staff.run("bug severity", channel=channel, id=1, level="minor")).reply.text
     )
+
+
+async def test_a_release_recorded_off_the_calendar_is_a_cut_for_a_minor_bug(
+    gh_bot: BountyBot, sandbox: DiscordSandbox, people: People, dev: SandboxUser, clock: ManualClock
+) -> None:
+    # The calendar's next cut is the first Monday of December; a patch release ships on 26 November meanwhile.
+    channel = await assigned(gh_bot, people, dev, clock)
+    await report(people.exchange, channel, "major")
+    await settle(gh_bot, clock)
+    patch = utc(2026, 11, 26, 12)
+    await tick(gh_bot, clock, patch)
+    async with gh_bot.changes.begin() as ch:
+        shipped = Release(1, "2.13.1", patch, "command", None, None, people.staff.id, patch)
+        assert await releases.record(ch.tx, shipped)
+    # Made minor the next day: due at the next release after its report, which is that patch release, passed.
+    await tick(gh_bot, clock, patch + 24 * H)
+    minor = await people.staff.run("bug severity", channel=channel, id=1, level="minor")
+    assert f"<t:{patch}:R>" in minor.reply.text, minor.reply.text
+    await settle(gh_bot, clock)
+    assert count(sandbox, "staff-alerts", BREACH) == 1

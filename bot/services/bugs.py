@@ -11,7 +11,7 @@ the due time re-arms the thresholds through one path, `_arm`: each threshold is 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import aiosqlite
 
@@ -33,7 +33,7 @@ from bot.domain.inert import for_discord_code
 from bot.domain.models import Bounty, Member, MemberRole
 from bot.services.bounties import BountyService
 from bot.services.context import ServiceContext
-from bot.store import bounties, bugs, outbox
+from bot.store import bounties, bugs, outbox, releases
 from bot.store.timers import TimerRow
 
 BUG_SLA = "bug_sla"
@@ -46,10 +46,9 @@ def subject(bug_id: int) -> str:
 
 
 async def recorded_release_dates(conn: aiosqlite.Connection) -> tuple[date, ...]:
-    """Release dates recorded in the bot (issue 12: `/release record`), which count as release cuts besides the
-    configured calendar. None are recorded yet; the release work returns them here."""
-    del conn
-    return ()
+    """Release dates recorded in the bot (`/release record` or a GitHub release), which count as release cuts
+    besides the configured calendar whenever a minor bug's cut is worked out."""
+    return tuple(datetime.fromtimestamp(r.released_at, UTC).date() for r in await releases.release_dates(conn))
 
 
 class BugService:
