@@ -499,3 +499,31 @@ def test_the_presets_and_their_overrides_in_config(sandbox: DiscordSandbox, tmp_
         "[governance] vote_day: unknown key",
     ):
         assert expected in problems, problems
+
+
+async def test_the_status_follows_the_proposal_from_its_checklist_to_the_result(
+    gov_bot: BountyBot, sandbox: DiscordSandbox, snapshot_hub: SnapshotHub, clock: ManualClock, people: People
+) -> None:
+    bot = gov_bot
+
+    async def governance_field(bounty: int) -> str:
+        shown = await people.exchange.run("bounty status", channel="general", bounty=bounty)
+        embed = shown.reply.message["embeds"][0]
+        return next(f["value"] for f in embed["fields"] if f["name"] == "Governance")
+
+    bounty = await in_governance(bot, people)
+    assert "Proposal checklist 0/3: still needs technical specification" in await governance_field(bounty)
+    await checklist_done(people, bounty)
+    assert "`/governance link`" in await governance_field(bounty)
+    proposal = proposal_for(snapshot_hub, clock)
+    await people.staff.run("governance link", channel="general", bounty=bounty, proposal=proposal.id)
+    await settle(bot)
+    shown = await governance_field(bounty)
+    assert link_of(proposal) in shown and f"Discussion until the vote opens <t:{proposal.start}:R>" in shown
+    clock.advance(proposal.start - clock.now())
+    await settle(bot)
+    assert f"Voting now on Snapshot: ends <t:{proposal.end}:R>" in await governance_field(bounty)
+    snapshot_hub.vote(proposal.id, [3.2 * M, 1.1 * M, 0.2 * M], votes=148)
+    clock.advance(proposal.end - clock.now() + 60)
+    await settle(bot)
+    assert "Vote **passed**" in await governance_field(bounty)

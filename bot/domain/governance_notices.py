@@ -156,3 +156,32 @@ def checklist_recorded(bounty: Bounty, item: ProposalItem, done: bool, missing: 
         else "Still needed: " + ", ".join(i.label for i in missing) + "."
     )
     return Notice(title=f"Proposal checklist: {item.label} {state} (bounty #{bounty.id})", description=rest)
+
+
+# States in which the governance field of `/bounty status` has something to say.
+_BEFORE_VOTE = ("testing",)
+
+
+def status_line(state: str, checklist: dict[ProposalItem, str], tracked: Tracking | None, now: int) -> str:
+    """The Governance field of `/bounty status`: the proposal checklist, then the linked proposal's stage."""
+    if tracked is None:
+        if state not in (*_BEFORE_VOTE, "governance"):
+            return "Not started."
+        missing = [item.label for item in ProposalItem if item not in checklist]
+        if missing:
+            return f"Proposal checklist {3 - len(missing)}/3: still needs {', '.join(missing)}."
+        return "Proposal checklist complete: staff link the Snapshot proposal with `/governance link`."
+    head = f"Proposal (round {tracked.round}): {_title(tracked)}\n{_link(tracked)}"
+    if tracked.result is not None:
+        stage = f"Vote **{tracked.result}** (closed {ts(tracked.end, 'f')})."
+    elif now < tracked.start:
+        stage = f"Discussion until the vote opens {ts(tracked.start)}; it ends {ts(tracked.end, 'f')}."
+    elif now < tracked.end:
+        stage = f"Voting now on Snapshot: ends {ts(tracked.end)}."
+    else:
+        stage = f"Vote closed {ts(tracked.end)}: waiting for the hub's final count."
+    if tracked.incident is Incident.HUB_DOWN:
+        stage += " The Snapshot hub is not answering; the bot keeps trying."
+    elif tracked.incident is Incident.DELETED:
+        stage += " The proposal is missing on the hub; staff are told."
+    return f"{head}\n{stage}"

@@ -9,6 +9,7 @@ from bot.domain import notices, qa_notices
 from bot.domain import qa as qa_rules
 from bot.domain.access import AUDIENCES, Access, Actor, authorize, lifecycle_role
 from bot.domain.errors import InvalidInput, NotFound, RuleViolation
+from bot.domain.governance import ProposalItem, Tracking
 from bot.domain.inert import for_discord, visible
 from bot.domain.lifecycle import CLOSED, PAID, REVIEWABLE, Role, State, after_review
 from bot.domain.models import (
@@ -25,12 +26,14 @@ from bot.domain.releases import MaintenanceYear, Release
 from bot.domain.timeline import Timeline, build_timeline
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
-from bot.store import audit, bounties, payments, qa, refunds, releases
+from bot.store import audit, bounties, governance, payments, qa, refunds, releases
 from bot.store.bounties import Listing, Snapshot
 
 MAX_NOTE = 300
 # States with a release and maintenance years to show (read only for these: the status is the hot read path).
 SHIPPED = frozenset({State.RELEASED, State.MAINTENANCE, State.ENDED})
+# From testing on, the status shows the governance proposal's checklist and stage.
+VOTED_ON = SHIPPED | {State.TESTING, State.GOVERNANCE, State.APPROVED, State.REJECTED}
 MAX_REASON = 500
 
 
@@ -41,6 +44,8 @@ class BountyStatus:
     timeline: Timeline
     release: Release | None = None  # once shipped
     years: tuple[MaintenanceYear, ...] = field(default_factory=tuple)  # the maintenance years, oldest first
+    proposal_checklist: dict[ProposalItem, str] = field(default_factory=dict)  # from testing on
+    proposal: Tracking | None = None  # the current round's Snapshot proposal, once linked
 
     @property
     def bounty(self) -> Bounty:
@@ -123,11 +128,24 @@ class BountyService:
         now = self.ctx.clock.now()
         config = self.ctx.config
         timeline = build_timeline(found.periods, config.phase_targets, config.total_target, now)
-        if found.bounty.state not in SHIPPED:
+        if found.bounty.state not in VOTED_ON:
             return BountyStatus(found, now=now, timeline=timeline)
+        # Governance (and then the release) only matter from testing on: earlier statuses stay one query.
+        checklist = await governance.checklist(self.ctx.conn, found.bounty.id)
+        proposal = await governance.current(self.ctx.conn, found.bounty.id)
+        if found.bounty.state not in SHIPPED:
+            return BountyStatus(found, now=now, timeline=timeline, proposal_checklist=checklist, proposal=proposal)
         release = await releases.for_bounty(self.ctx.conn, found.bounty.id)
         years = tuple(await releases.years(self.ctx.conn, found.bounty.id))
-        return BountyStatus(found, now=now, timeline=timeline, release=release, years=years)
+        return BountyStatus(
+            found,
+            now=now,
+            timeline=timeline,
+            release=release,
+            years=years,
+            proposal_checklist=checklist,
+            proposal=proposal,
+        )
 
     async def list_bounties(self, actor: Actor, state: State | None, limit: int) -> Listing:
         """The newest `limit` bounties (in `state`, if given) and how many there are in all."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.charts.timeline import FILENAME, TimelinePicture
-from bot.domain import notices, qa_notices
+from bot.domain import governance_notices, notices, qa_notices
 from bot.domain.bugs import REPORTABLE
 from bot.domain.checklists import ChecklistKind, Progress, tasks
 from bot.domain.inert import for_discord_code
@@ -136,7 +136,8 @@ def status_embed(status: BountyStatus, *, picture: bool = False, metrics: Bounty
     embed.add_field(name="Open bugs", value=bugs, inline=True)
     if (sla := sla_field(b.state, metrics, status.now)) is not None:
         embed.add_field(name="SLA", value=sla, inline=True)
-    embed.add_field(name="Governance", value="Not started.", inline=True)
+    governance = governance_notices.status_line(b.state.value, status.proposal_checklist, status.proposal, status.now)
+    embed.add_field(name="Governance", value=governance, inline=governance == "Not started.")
     if (shipped := _release(status)) is not None:
         embed.add_field(name="Release and maintenance", value=shipped, inline=False)
     lead = [f"<@{m.user_id}>" for m in status.members if m.role is MemberRole.LEAD]
