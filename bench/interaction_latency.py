@@ -1,7 +1,7 @@
 """Interaction latency: INTERACTION_CREATE sent → the bot's acknowledgement received, 50 at once.
 
 Measured for each command and modal submit people wait on (`/bounty status`, `/pay instructions`, both
-`/bounty start` modal submits, `/checklist`, `/update`), and for a bare discord.py command
+`/bounty start` modal submits, `/checklist`, `/bug list`, `/report sla`, `/update`), and for a bare discord.py command
 (bench/bare_bot.py) answering the same way. Each bot runs in a process of its own, one after the other,
 against the same Discord stand-in served by this process: what is measured is each bot's own time plus
 the same stand-in round trip. Budget (DESIGN.md §12): every p99 ≤ 100 ms and ≤ 1.5 × the bare command's.
@@ -238,6 +238,25 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
             n,
             bot.pid,
         )
+        bug_list = Figures("/bug list")
+        await rounds_of(
+            bug_list,
+            staff,
+            lambda u: u.run("bug list", channel="general", bounty=scene.building, wait=ANSWER_WAIT),
+            has_embed,
+            n,
+            bot.pid,
+        )
+        # The SLA report over every bounty: acknowledged first, then the figures and the chart follow.
+        report = Figures("/report sla (all bounties)")
+        await rounds_of(
+            report,
+            staff,
+            lambda u: u.run("report sla", channel="general", wait=ANSWER_WAIT),
+            has_embed,
+            n,
+            bot.pid,
+        )
         command = update_command(sandbox)
         update = Figures(f"/{command} (opens the modal)")
         developer = [scene.developer] * args.concurrency
@@ -254,7 +273,7 @@ async def measure_bot(sandbox: DiscordSandbox, args: argparse.Namespace, workdir
         problems = bot.problems()
         if problems:
             print("the bot logged problems:\n  " + "\n  ".join(problems[:10]), file=sys.stderr)
-        return [status, pay, first, second, checklist, update]
+        return [status, pay, first, second, checklist, bug_list, report, update]
     finally:
         await bot.stop()
 
