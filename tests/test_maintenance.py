@@ -242,3 +242,26 @@ async def test_a_payment_committed_just_before_the_end_renews(
     assert [y.year for y in await releases.years(gh_bot.db.conn, 1)] == [1, 2]
     assert len(posts(sandbox, channel, RENEWED)) == 1
     assert posts(sandbox, "staff-alerts", "Renewal paid after maintenance ended") == []
+
+
+async def test_the_renewal_due_paid_through_pay_starts_year_two(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People, clock: ManualClock
+) -> None:
+    # End to end: the 60-day notice opens the renewal due, the exchange's wire is confirmed, a new year starts.
+    channel, ends = await maintained(bot, people, clock)
+    early = await people.staff.run("pay confirm-escrow", channel=channel, reference="RENEW-0", amount="2000")
+    assert "owes nothing: staff will refund it" in early.reply.text, early.reply.text  # no renewal open yet
+    await run_until(bot, clock, ends - 60 * DAY)
+    shown = await people.exchange.run("pay instructions", channel=channel)
+    assert "Renewal (maintenance year 2) **2,000 USD**" in shown.reply.text, shown.reply.text
+    part = await people.staff.run("pay confirm-escrow", channel=channel, reference="RENEW-1", amount="1500")
+    assert "500 is still owed on the renewal for maintenance year 2" in part.reply.text, part.reply.text
+    assert await releases.year(bot.db.conn, 1, 2) is None
+    rest = await people.staff.run("pay confirm-escrow", channel=channel, reference="RENEW-2", amount="500")
+    assert rest.reply.ephemeral, rest.reply.text
+    await settle(bot, clock)
+    year_two = await releases.year(bot.db.conn, 1, 2)
+    assert year_two is not None and year_two.starts_at == ends
+    assert posts(sandbox, channel, RENEWED)
+    await run_until(bot, clock, ends + DAY)
+    assert await state_of(bot) is State.MAINTENANCE
