@@ -259,6 +259,22 @@ async def test_a_hub_down_during_the_vote_is_told_to_staff_once_and_the_vote_is_
     assert await state_of(gov_bot, bounty) is State.APPROVED
 
 
+async def test_an_answer_nobody_can_read_is_an_outage_and_the_vote_is_still_followed(
+    gov_bot: BountyBot, sandbox: DiscordSandbox, snapshot_hub: SnapshotHub, clock: ManualClock, people: People
+) -> None:
+    bounty, proposal = await linked_and_voting(gov_bot, sandbox, snapshot_hub, clock, people)
+    snapshot_hub.garbled = True
+    clock.advance(proposal.end - clock.now() + 60)
+    await settle(gov_bot)
+    assert len(posted(sandbox, "staff-alerts", "Snapshot hub unreachable")) == 1
+    assert await state_of(gov_bot, bounty) is State.GOVERNANCE  # never read as a result, never a crash
+    snapshot_hub.garbled = False
+    snapshot_hub.vote(proposal.id, [4.5 * M, 0.5 * M, 0.0], votes=77)
+    clock.advance(10 * 60)
+    await settle(gov_bot)
+    assert posted(sandbox, "governance", "Vote passed")
+
+
 async def test_a_proposal_deleted_mid_vote_is_told_once_and_can_be_replaced(
     gov_bot: BountyBot, sandbox: DiscordSandbox, snapshot_hub: SnapshotHub, clock: ManualClock, people: People
 ) -> None:

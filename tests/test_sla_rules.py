@@ -55,7 +55,10 @@ def test_listed_dates_and_recorded_releases_count_as_cuts() -> None:
     assert listed.next_cut(at(2026, 11, 24), extra_dates=(date(2026, 12, 15),)) == at(2026, 12, 15, 12)
     both = ReleaseCalendar(rule=MonthlyRule(1, 0), dates=(date(2026, 12, 1),), hour=12)
     assert both.next_cut(at(2026, 11, 24)) == at(2026, 12, 1, 12)
-    assert NextCut(listed, (date(2026, 12, 15),))(at(2026, 12, 20)) == at(2027, 1, 4, 12)
+    assert NextCut(listed, (at(2026, 12, 15, 9),))(at(2026, 12, 20)) == at(2027, 1, 4, 12)
+    # A recorded release counts at the moment it shipped, never again at the calendar's hour that day.
+    assert NextCut(listed, (at(2026, 12, 15, 9),))(at(2026, 12, 1)) == at(2026, 12, 15, 9)
+    assert NextCut(listed, (at(2026, 12, 15, 9),))(at(2026, 12, 15, 10)) == at(2027, 1, 4, 12)
 
 
 @pytest.mark.parametrize("text", ["first", "1st monday", "fifth monday", "first mondays", "every monday"])

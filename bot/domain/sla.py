@@ -123,14 +123,19 @@ def minor_due(opened_at: int, paused_seconds: int, next_cut: NextCut) -> int | N
 
 
 class NextCut:
-    """The calendar with the extra release dates known now, as a function of time (see `ReleaseCalendar`)."""
+    """The calendar with the releases recorded so far, as a function of time (see `ReleaseCalendar`).
 
-    def __init__(self, cal: ReleaseCalendar, extra_dates: Iterable[date] = ()) -> None:
+    A recorded release counts at the moment it shipped (`released_at`), not at the calendar's hour on its date:
+    a release at 09:00 is not a cut again at 12:00 the same day.
+    """
+
+    def __init__(self, cal: ReleaseCalendar, released_at: Iterable[int] = ()) -> None:
         self.cal = cal
-        self.extra = tuple(extra_dates)
+        self.extra = tuple(released_at)
 
     def __call__(self, after: int) -> int | None:
-        return self.cal.next_cut(after, self.extra)
+        found = [t for t in (self.cal.next_cut(after), *self.extra) if t is not None and t > after]
+        return min(found) if found else None
 
 
 def due_after_stop(due_at: int | None, stopped_at: int, now: int, *, minor: bool, next_cut: NextCut) -> int | None:

@@ -129,7 +129,11 @@ class SnapshotClient:
     async def proposal(self, proposal_id: str) -> Proposal | None:
         """The proposal, or None if the hub has none by that id; :class:`SnapshotUnavailable` if it cannot tell."""
         data = await self._query(PROPOSAL_QUERY, {"id": proposal_id})
-        return parse_proposal(data)
+        try:
+            return parse_proposal(data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # A shape the bot cannot read is no answer: never a result, and never a crash of whoever asked.
+            raise SnapshotUnavailable(f"an answer the bot cannot read ({type(exc).__name__})") from None
 
     async def _query(self, query: str, variables: dict[str, Any]) -> Mapping[str, Any]:
         last = "no attempt"
@@ -155,7 +159,9 @@ class SnapshotClient:
                 continue
             if body.get("errors"):
                 # The hub refused the query itself; retrying the same query cannot help.
-                message = str(body["errors"][0].get("message", "")) if isinstance(body["errors"], list) else ""
+                errors = body["errors"]
+                first = errors[0] if isinstance(errors, list) and errors else errors
+                message = str(first.get("message", "")) if isinstance(first, Mapping) else str(first)
                 raise SnapshotUnavailable(f"the hub refused the query: {message[:200]}")
             data = body.get("data")
             if response.status_code != 200 or not isinstance(data, Mapping):

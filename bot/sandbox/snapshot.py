@@ -113,6 +113,9 @@ class SnapshotHub(LocalServer):
         self.clock = clock
         self.proposals: dict[str, HubProposal] = {}
         self.down = False
+        # A hub (or a proxy in front of it) answering 200 with something no client can read: the
+        # errors in a shape the GraphQL spec does not allow, and a proposal of the wrong types.
+        self.garbled = False
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self._recorded = {
@@ -173,6 +176,8 @@ class SnapshotHub(LocalServer):
 
         if self.down:
             return web.Response(status=503, text="<html>503 Service Temporarily Unavailable</html>")
+        if self.garbled:
+            return web.json_response({"data": {"proposal": {"id": 7, "start": "soon", "scores": "many"}}})
         try:
             body = json.loads(await request.read())
             query, variables = body["query"], body.get("variables") or {}

@@ -11,7 +11,6 @@ the due time re-arms the thresholds through one path, `_arm`: each threshold is 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
 
 import aiosqlite
 
@@ -45,10 +44,10 @@ def subject(bug_id: int) -> str:
     return f"bug:{bug_id}"
 
 
-async def recorded_release_dates(conn: aiosqlite.Connection) -> tuple[date, ...]:
-    """Release dates recorded in the bot (`/release record` or a GitHub release), which count as release cuts
-    besides the configured calendar whenever a minor bug's cut is worked out."""
-    return tuple(datetime.fromtimestamp(r.released_at, UTC).date() for r in await releases.release_dates(conn))
+async def recorded_releases(conn: aiosqlite.Connection) -> tuple[int, ...]:
+    """When each release recorded in the bot (`/release record` or a GitHub release) shipped: release cuts besides
+    the configured calendar whenever a minor bug's cut is worked out."""
+    return tuple(r.released_at for r in await releases.release_dates(conn))
 
 
 class BugService:
@@ -57,7 +56,7 @@ class BugService:
         self.bounties = bounties_
 
     async def _next_cut(self, conn: aiosqlite.Connection) -> sla.NextCut:
-        return sla.NextCut(self.ctx.config.sla.calendar, await recorded_release_dates(conn))
+        return sla.NextCut(self.ctx.config.sla.calendar, await recorded_releases(conn))
 
     async def _due_from_opening(
         self, conn: aiosqlite.Connection, severity: Severity, opened_at: int, paused_seconds: int

@@ -235,6 +235,11 @@ class GovernanceService:
         except SnapshotUnavailable as exc:
             log.warning("Snapshot read for bounty %s round %s failed: %s", bounty_id, round_, exc)
             answered = False
+        except Exception:
+            # Anything else is an outage too: the next read must still be scheduled (below), or the vote would
+            # never be followed again once the outbox gave up on this item.
+            log.exception("Snapshot read for bounty %s round %s failed unexpectedly", bounty_id, round_)
+            answered = False
         async with self.ctx.changes.begin() as ch:
             tracked = await store.get(ch.tx, bounty_id, round_)
             if tracked is None or tracked.decided:
