@@ -265,3 +265,27 @@ async def test_the_renewal_due_paid_through_pay_starts_year_two(
     assert posts(sandbox, channel, RENEWED)
     await run_until(bot, clock, ends + DAY)
     assert await state_of(bot) is State.MAINTENANCE
+
+
+async def test_moved_into_maintenance_by_hand_the_year_still_starts_and_ends(
+    bot: BountyBot, sandbox: DiscordSandbox, people: People, clock: ManualClock
+) -> None:
+    # No release recorded (staff moved it): year 1 starts now, so its renewal is asked for and it can end.
+    channel = await funded(bot, people, clock)
+    for state in ("open", "development", "testing", "governance", "approved", "released", "maintenance"):
+        await people.staff.run(
+            "bounty advance",
+            channel=channel,
+            to=state,
+            reason="moved by hand, shipped outside the bot",
+            override=state == "governance",
+        )
+    year = await releases.year(bot.db.conn, 1, 1)
+    assert year is not None and year.starts_at == clock.now() and year.ends_at == one_year_after(clock.now())
+    await run_until(bot, clock, year.ends_at + DAY)
+    assert len(posts(sandbox, channel, NOTICE)) == 2
+    assert await state_of(bot) is State.ENDED
+    # The year's last month and quarter close with it: their report and review still go out, and nothing after.
+    reports = [r.embeds[0]["title"] for r in posts(sandbox, channel, "Monthly report: month ")]
+    assert len(reports) == 12 and reports[-1].startswith("Monthly report: month 12 of the maintenance year")
+    assert len(posts(sandbox, "staff-alerts", "Quarterly review due")) == 4

@@ -22,7 +22,7 @@ from bot.domain.models import (
     ReviewStatus,
 )
 from bot.domain.payments import NORMAL_DECIMALS, show_usd, to_base_units
-from bot.domain.releases import MaintenanceYear, Release
+from bot.domain.releases import MaintenanceYear, Release, one_year_after
 from bot.domain.timeline import Timeline, build_timeline
 from bot.services.context import ServiceContext
 from bot.services.lifecycle import still, transition
@@ -365,7 +365,18 @@ class BountyService:
                 actor_id=actor.user_id,
                 reason=reason or "Moved by staff.",
             )
+            if target is State.MAINTENANCE and not await releases.years(ch.tx, bounty.id):
+                await self._start_year_by_hand(ch, bounty.id, actor.user_id)
         return Advanced(moved, tuple(missing))
+
+    async def _start_year_by_hand(self, ch: Change, bounty_id: int, actor_id: int) -> None:
+        """Moved into maintenance by hand, without a recorded release: the maintenance year still starts (now),
+        or the bounty would never be asked for its renewal, never be reported on, and never end."""
+        from bot.services import maintenance, reports  # they build on this service
+
+        await maintenance.start_year(ch, MaintenanceYear(bounty_id, 1, ch.now, one_year_after(ch.now), None))
+        await reports.start_maintenance_reports(ch, bounty_id, ch.now)
+        await ch.audit("maintenance_year_started", actor_id=actor_id, bounty_id=bounty_id, year=1, by_hand=True)
 
     async def audit_trail(
         self, actor: Actor, bounty_id: int | None, channel_id: int | None

@@ -213,8 +213,13 @@ async def _still_reporting(ch: Change, timer: TimerRow) -> tuple[Bounty, int] | 
     """The bounty and its year's start, if this timer's year is still the one being reported on."""
     bounty = await bounties.get(ch.tx, int(timer.subject.split(":", 1)[1]))
     starts_at = int(str(timer.payload.get("starts_at")))
-    if bounty is None or bounty.state is not State.MAINTENANCE:
-        return None  # ended (or moved out by hand): the reports stop
+    if bounty is None:
+        return None
+    # The last month and quarter end with the year itself, and the year's end may fire first: a report on a
+    # period that closed by the time the bounty ended is still due (and is the last one).
+    ended_after = bounty.state is State.ENDED and timer.due_at <= bounty.state_since
+    if bounty.state is not State.MAINTENANCE and not ended_after:
+        return None  # ended before this period closed (or moved out by hand): the reports stop
     if await store.reports_start(ch.tx, bounty.id) != starts_at:
         return None  # the year was restarted since: its own timers report on it
     return bounty, starts_at
@@ -248,9 +253,10 @@ async def on_monthly_report(config: Config, ch: Change, timer: TimerRow) -> None
     await ch.send(f"{key}:github", "github.comment", bounty_id=bounty.id, body=monthly_comment(report))
     if told:
         await ch.audit("monthly_report", actor_id=None, bounty_id=bounty.id, month=month, starts_at=starts_at)
-    await ch.timer(
-        MONTHLY_REPORT, timer.subject, add_months(starts_at, month + 1), month=month + 1, starts_at=starts_at
-    )
+    if bounty.state is State.MAINTENANCE:  # after the last one (the bounty ended), nothing more
+        await ch.timer(
+            MONTHLY_REPORT, timer.subject, add_months(starts_at, month + 1), month=month + 1, starts_at=starts_at
+        )
 
 
 async def on_quarterly_review(config: Config, ch: Change, timer: TimerRow) -> None:
@@ -271,5 +277,6 @@ async def on_quarterly_review(config: Config, ch: Change, timer: TimerRow) -> No
     )
     if await ch.send(f"bounty:{bounty.id}:quarterly:{starts_at}:{quarter}", "staff.post", notice=notice.to_payload()):
         await ch.audit("quarterly_review_due", actor_id=None, bounty_id=bounty.id, quarter=quarter)
-    next_due = add_months(starts_at, (quarter + 1) * QUARTER_MONTHS)
-    await ch.timer(QUARTERLY_REVIEW, timer.subject, next_due, quarter=quarter + 1, starts_at=starts_at)
+    if bounty.state is State.MAINTENANCE:
+        next_due = add_months(starts_at, (quarter + 1) * QUARTER_MONTHS)
+        await ch.timer(QUARTERLY_REVIEW, timer.subject, next_due, quarter=quarter + 1, starts_at=starts_at)
