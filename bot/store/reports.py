@@ -4,6 +4,7 @@ year's start, weekly updates in a month, and the usage figures staff record (mig
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aiosqlite
 
@@ -14,10 +15,20 @@ from bot.store.bugs import COLUMNS, row_to_bug
 
 async def bugs(conn: aiosqlite.Connection, bounty_id: int | None = None) -> list[Bug]:
     """Every bug of one bounty, or of every bounty, open or resolved, in the order they were reported."""
+    return bugs_of(await bug_rows(conn, bounty_id))
+
+
+async def bug_rows(conn: aiosqlite.Connection, bounty_id: int | None = None) -> list[Any]:
+    """The rows :func:`bugs` reads, unconverted: tens of thousands of them are turned into bugs off the event loop
+    (:func:`bugs_of` in a worker thread)."""
     if bounty_id is None:
-        rows = await conn.execute_fetchall(f"SELECT {COLUMNS} FROM bugs ORDER BY id")
-    else:
-        rows = await conn.execute_fetchall(f"SELECT {COLUMNS} FROM bugs WHERE bounty_id = ? ORDER BY id", (bounty_id,))
+        return list(await conn.execute_fetchall(f"SELECT {COLUMNS} FROM bugs ORDER BY id"))
+    return list(
+        await conn.execute_fetchall(f"SELECT {COLUMNS} FROM bugs WHERE bounty_id = ? ORDER BY id", (bounty_id,))
+    )
+
+
+def bugs_of(rows: list[Any]) -> list[Bug]:
     return [row_to_bug(r) for r in rows]
 
 

@@ -560,7 +560,9 @@ class DiscordSandbox:
         from aiohttp import BodyPartReader, MultipartReader
         from aiohttp.streams import StreamReader
 
-        stream = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
+        # The body is already read whole: a buffer limit below its size would make the reader ask the live
+        # connection to pause reading (an assertion in aiohttp's parser) for a large attachment.
+        stream = StreamReader(request.protocol, max(2**16, len(body) + 1), loop=asyncio.get_running_loop())
         stream.feed_data(body)
         stream.feed_eof()
         reader = MultipartReader(request.headers, stream)
