@@ -442,3 +442,43 @@ async def test_a_release_recorded_off_the_calendar_is_a_cut_for_a_minor_bug(
     assert f"<t:{patch}:R>" in minor.reply.text, minor.reply.text
     await settle(gh_bot, clock)
     assert count(sandbox, "staff-alerts", BREACH) == 1
+
+
+async def test_the_upgrade_marks_thresholds_already_told_so_they_are_never_told_again(tmp_path: Path) -> None:
+    from bot.store import audit as audit_store
+    from bot.store import bounties as bounty_store
+    from bot.store.db import open_database
+    from tests.conftest import START
+    from tests.test_timeline import form
+
+    db = await open_database(tmp_path / "old.db")
+    try:
+        await db.migrate(target=9)  # before the clock's columns: bugs had only their due time
+        async with db.transaction() as tx:
+            bounty = await bounty_store.insert(
+                tx, guild_id=1, requester_id=7, form=form(1), fee_usd=10_000, now=START, key="x1"
+            )
+            ids = []
+            for title in ("Told twice already", "Told nothing yet"):
+                cur = await tx.execute(
+                    "INSERT INTO bugs (bounty_id, severity, title, description, reporter_id, state, opened_at,"
+                    " due_at) VALUES (?, 'major', ?, 'A description.', 7, 'open', ?, ?)",
+                    (bounty, title, START, START + 48 * H),
+                )
+                ids.append(cur.lastrowid)
+            for stage, at in (("warn_50", START + 24 * H), ("breach", START + 48 * H)):
+                await audit_store.append(
+                    tx,
+                    at=at,
+                    actor_id=None,
+                    bounty_id=bounty,
+                    action="bug_sla",
+                    detail={"bug_id": ids[0], "stage": stage},
+                )
+        await db.migrate()
+        told, untold = await bugs.get(db.conn, ids[0]), await bugs.get(db.conn, ids[1])
+        assert told is not None and untold is not None
+        assert (told.warned_50_at, told.warned_90_at, told.breached_at) == (START + 24 * H, None, START + 48 * H)
+        assert (untold.warned_50_at, untold.warned_90_at, untold.breached_at) == (None, None, None)
+    finally:
+        await db.close()
