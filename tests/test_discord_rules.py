@@ -9,6 +9,7 @@ collide, embeds that never overflow, events that are never booked in the past.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -472,3 +473,24 @@ async def test_a_long_notice_is_cut_between_lines_within_discords_limits(
     for line in embed["description"].split("\n")[:-1]:
         assert line.startswith("<@") and line.split("/")[-1].isdigit()  # whole lines only
     assert "more fields not shown" in embed["footer"]["text"]
+
+
+async def test_attachments_past_the_upload_limit_are_refused(sandbox: DiscordSandbox) -> None:
+    channel = sandbox.state.channel_named("general")
+    url = f"{sandbox.api_base_url}/channels/{channel['id']}/messages"
+    headers = {"Authorization": f"Bot {sandbox.token}"}
+
+    def form(size: int) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        data.add_field("payload_json", json.dumps({"content": "chart"}), content_type="application/json")
+        data.add_field("files[0]", b"\0" * size, filename="chart.png", content_type="image/png")
+        return data
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=form(3 * 1024 * 1024), headers=headers) as response:
+            assert response.status == 200  # a large picture, read whole
+        async with session.post(url, data=form(10 * 1024 * 1024 + 1), headers=headers) as response:
+            assert response.status == 413 and (await response.json())["code"] == 40005
+    path = f"/channels/{channel['id']}/messages"
+    assert sandbox.violations == [f"Discord refused POST {path}: attachments over the upload limit"]
+    sandbox.violations.clear()  # caused on purpose

@@ -374,31 +374,3 @@ def bug_reported(bounty: Bounty, bug: Bug) -> Notice:
         footer=f"Bounty #{bounty.id} {for_discord_footer(bounty.exchange)} · "
         "the developer resolves it with /bug resolve",
     )
-
-
-def bug_state_changed(bug: Bug, by: str) -> Notice:
-    """`by`: who did it, already in Discord markdown (a mention, or a quoted GitHub login)."""
-    title = for_discord(bug.title, 200, one_line=True)
-    if bug.state is BugState.RESOLVED:
-        return Notice(title=f"Bug #{bug.id} resolved: {title}", description=f"Resolved by {by}.", tone="ok")
-    return Notice(
-        title=f"Bug #{bug.id} reopened: {title}",
-        description=f"Reopened by {by}. SLA: {sla_text(bug)}.",
-        tone="warn",
-    )
-
-
-def bug_sla(bounty: Bounty, bug: Bug, stage: str) -> Notice:
-    title = for_discord(bug.title, 200, one_line=True)
-    if stage == "breach":
-        return Notice(
-            title=f"SLA breached: bug #{bug.id} ({bug.severity.label}) on bounty #{bounty.id} {exchange_name(bounty)}",
-            description=f"{title}\nIt was due {ts(bug.due_at or 0)} and is still open.",
-            tone="alert",
-        )
-    share = "half" if stage == "warn_50" else "90%"
-    return Notice(
-        title=f"Bug #{bug.id} ({bug.severity.label}): {share} of its SLA window used",
-        description=f"{title}\nDue {ts(bug.due_at or 0)}.",
-        tone="warn",
-    )

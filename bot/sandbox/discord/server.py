@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes of attachments per request, for a server without boosts
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
 
@@ -86,6 +87,7 @@ BOT_FAULTS = {
     10062: "interaction answered after Discord's 3-second deadline",
     40060: "interaction answered twice",
     50027: "interaction token used after 15 minutes",
+    40005: "attachments over the upload limit",
 }
 
 
@@ -443,6 +445,11 @@ class DiscordSandbox:
         files: list[dict[str, Any]] = []
         if content_type == "multipart/form-data":
             json_body, files = await self._multipart(request, body)
+            if sum(len(f["data"]) for f in files) > UPLOAD_LIMIT:
+                # discord-api-docs, reference.md "Uploading Files": 10 MiB per request by default (a server's
+                # boost level raises it; the sandbox server has none). Discord answers 413 with 40005.
+                self.violations.append(f"Discord refused {request.method} {path}: {BOT_FAULTS[40005]}")
+                return self._error(413, 40005, "Request entity too large")
             # The description's multipart schemas are not machine-checkable part by part; the JSON
             # payload they carry is validated against the JSON schema of the same operation instead.
             validate_body, validate_type = json.dumps(json_body).encode(), "application/json"
